@@ -1,0 +1,230 @@
+"""The `promptc` command line: a thin layer over `driver`.
+
+Exit codes: 0 clean, 1 findings or a failed build, 2 usage errors, 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from . import __version__, driver
+from .diagnostics import Diagnostic, Severity, render_json, render_text
+
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def _color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def report(diags: Sequence[Diagnostic], sources, fmt: str = "text", quiet: bool = False) -> None:
+    if fmt == "json":
+        click.echo(render_json(diags))
+        return
+    color = _color(sys.stdout)
+    for d in diags:
+        click.echo(render_text(d, sources, color=color))
+        click.echo()
+    if quiet:
+        return
+    errors = sum(d.severity is Severity.ERROR for d in diags)
+    warnings = sum(d.severity is Severity.WARNING for d in diags)
+    if errors or warnings:
+        parts = [f"{errors} error{'s' * (errors != 1)}"] + ([f"{warnings} warning{'s' * (warnings != 1)}"]
+                                                             if warnings else [])
+        click.echo("Found " + ", ".join(parts) + ".", err=True)
+
+
+def _guard(fn):
+    """Turn usage errors into exit 2 and unexpected exceptions into a polite exit 3."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except driver.UsageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a compiler bug: never a traceback for the user
+            if os.environ.get("PROMPTC_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                       "This is a bug in promptc. Please report it with the input that caused it "
+                       "(set PROMPTC_DEBUG=1 for the traceback).", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+class _Group(click.Group):
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+            sys.exit(EXIT_USAGE)
+        except click.UsageError as exc:
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(EXIT_FINDINGS)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="promptc")
+def main() -> None:
+    """promptc compiles .prompt modules into versioned, hash-addressed prompt bundles."""
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--locked", is_flag=True, help="Fail if promptc.lock would change (for CI).")
+@click.option("--out", type=click.Path(path_type=Path), help="Write bundles here instead of [project] out.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics.")
+@_guard
+def build(directory: Path | None, locked: bool, out: Path | None, quiet: bool) -> None:
+    """Compile every prompt of the project and write bundles and promptc.lock."""
+    project = driver.open_project(directory)
+    result = driver.build(project, locked=locked, out=out)
+    report(result.diagnostics, result.compiled.sources, quiet=quiet)
+    if not result.ok:
+        if not quiet:
+            click.echo("Build failed: nothing was written.", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if not quiet:
+        n = len(result.written)
+        where = project.display(out or project.out_dir)
+        lock_note = "; promptc.lock updated" if result.lock_changed else ""
+        click.echo(f"Built {n} bundle{'s' * (n != 1)} into {where}/{lock_note}.", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format of the diagnostics.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics.")
+@_guard
+def check(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
+    """Parse and type-check modules without writing anything.
+
+    PATHS are a project directory, or module files and folders inside one.
+    """
+    first = paths[0] if paths else None
+    project = driver.open_project(first)
+    targets = None
+    if paths and not (len(paths) == 1 and Path(paths[0]).resolve() == project.root):
+        targets = list(paths)
+    result = driver.compile_project(project, targets)
+    report(result.diagnostics, result.sources, fmt, quiet)
+    if not result.ok:
+        sys.exit(EXIT_FINDINGS)
+    if fmt == "text" and not quiet and not result.diagnostics:
+        n = len(result.graph.sources) if result.graph else 0
+        click.echo(f"All checks passed ({n} module{'s' * (n != 1)}).", err=True)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
+@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path),
+              help="A JSON file with the inputs (an object); omit for none.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def render(name: str, project_dir: Path | None, inputs_file: Path | None, fmt: str) -> None:
+    """Compile the prompt NAME and render its messages for the given inputs."""
+    from .runtime import PromptcRuntimeError, load
+
+    project = driver.open_project(project_dir)
+    inputs = _read_inputs(inputs_file)
+    compiled = driver.compile_project(project)
+    if not compiled.ok:
+        report(compiled.diagnostics, compiled.sources)
+        sys.exit(EXIT_FINDINGS)
+    bundle = driver.find_bundle(compiled, name)
+    try:
+        rendered = load(bundle).render(inputs)
+    except PromptcRuntimeError as exc:
+        where = f"{inputs_file}: " if inputs_file else ""
+        click.echo(f"error: {where}{exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if fmt == "json":
+        click.echo(json.dumps(rendered.to_json(), indent=2, ensure_ascii=False))
+        return
+    for i, m in enumerate(rendered.messages):
+        if i:
+            click.echo()
+        click.echo(f"── {m.role} ──")
+        click.echo(m.content)
+
+
+def _read_inputs(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise driver.UsageError(f"inputs file `{path}` does not exist") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", 1)
+        col = getattr(exc, "colno", 1)
+        raise driver.UsageError(f"{path}:{line}:{col}: inputs are not valid JSON: "
+                                f"{getattr(exc, 'msg', exc)}") from None
+    if not isinstance(data, dict):
+        raise driver.UsageError(f"{path}: inputs must be a JSON object such as {{\"question\": \"…\"}}")
+    return data
+
+
+@main.group()
+def version() -> None:
+    """Versions of prompts."""
+
+
+@version.command("bump")
+@click.argument("names", nargs=-1)
+@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
+@_guard
+def version_bump(names: tuple[str, ...], project_dir: Path | None) -> None:
+    """Set each changed prompt's version to the smallest correct bump over promptc.lock."""
+    project = driver.open_project(project_dir)
+    result = driver.version_bump(project, list(names) or None)
+    if not result.compiled.ok:
+        report(result.compiled.diagnostics, result.compiled.sources)
+        sys.exit(EXIT_FINDINGS)
+    if not result.bumped:
+        click.echo("Nothing to bump: every prompt's version already fits its changes.", err=True)
+    for name, old, new in result.bumped:
+        click.echo(f"{name}: {old} → {new}")
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path), default=Path("."))
+@_guard
+def init(directory: Path) -> None:
+    """Create a starter project in DIRECTORY (default: the current directory)."""
+    from .scaffold import create_project
+
+    created = create_project(directory)
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo(f"\nNext: promptc build {directory}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,149 @@
+"""Project configuration: `promptc.toml`, or `[tool.promptc]` in `pyproject.toml`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .diagnostics import Diagnostic, diag, suggestion_note
+from .source import Span
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILE = "promptc.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectSection(_Strict):
+    name: str | None = None
+    sources: list[str] = ["prompts"]
+    out: str = "dist"
+
+
+class LintSection(_Strict):
+    select: list[str] = []
+    ignore: list[str] = []
+    severity: dict[str, str] = {}
+
+
+class TokensSection(_Strict):
+    encoding: str = "cl100k_base"
+
+
+class RegistrySection(_Strict):
+    url: str | None = None
+
+
+class Config(_Strict):
+    project: ProjectSection = ProjectSection()
+    lint: LintSection = LintSection()
+    tokens: TokensSection = TokensSection()
+    registry: RegistrySection = RegistrySection()
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    config: Config
+    config_file: Path | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def source_roots(self) -> list[Path]:
+        return [(self.root / s).resolve() for s in self.config.project.sources]
+
+    @property
+    def out_dir(self) -> Path:
+        return self.root / self.config.project.out
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "promptc.lock"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".promptc" / "cache"
+
+    def display(self, path: Path) -> str:
+        """A path as diagnostics show it: relative to the project root when inside it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def find_root(start: Path) -> Path | None:
+    start = start.resolve()
+    for directory in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+        if (directory / CONFIG_FILE).is_file():
+            return directory
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "[tool.promptc" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return directory
+    return None
+
+
+def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
+    """Read the configuration at `root`. A missing file gives the defaults."""
+    root = root.resolve()
+    path = root / CONFIG_FILE
+    data: dict = {}
+    shown = CONFIG_FILE
+    if path.is_file():
+        text = path.read_text(encoding="utf-8", errors="replace")
+    elif (root / "pyproject.toml").is_file():
+        path = root / "pyproject.toml"
+        shown = "pyproject.toml"
+        text = path.read_text(encoding="utf-8", errors="replace")
+    else:
+        return Project(root, Config(), None), []
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, col = _toml_position(str(exc))
+        return Project(root, Config(), path), [diag(
+            "invalid-config", f"{shown} is not valid TOML: {str(exc).split(' (at')[0]}",
+            Span.point(shown, line, col), notes=("fix the TOML syntax at this position",))]
+    if shown == "pyproject.toml":
+        data = data.get("tool", {}).get("promptc", {})
+    try:
+        return Project(root, Config.model_validate(data), path), []
+    except ValidationError as exc:
+        diags = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            line = _key_line(text, str(err["loc"][-1]))
+            if err["type"] == "extra_forbidden":
+                section = err["loc"][0] if len(err["loc"]) > 1 else None
+                known = (Config.model_fields if section is None else
+                         type(getattr(Config(), str(section))).model_fields)
+                diags.append(diag("invalid-config", f"unknown key `{loc}` in {shown}",
+                                  Span.point(shown, line, 1, len(str(err["loc"][-1]))),
+                                  notes=suggestion_note(str(err["loc"][-1]), known)))
+            else:
+                diags.append(diag("invalid-config", f"`{loc}` in {shown}: {err['msg']}",
+                                  Span.point(shown, line, 1)))
+        return Project(root, Config(), path), diags
+
+
+def _toml_position(message: str) -> tuple[int, int]:
+    import re
+
+    m = re.search(r"line (\d+), column (\d+)", message)
+    return (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+
+
+def _key_line(text: str, key: str) -> int:
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith(key):
+            return i
+    return 1

@@ -1,0 +1,303 @@
+"""The one orchestrator of the pipeline, shared by the CLI and the language server.
+
+parse → resolve → check → lower → emit. Every function returns data plus diagnostics;
+nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import cache as build_cache
+from .config import Project, find_root, load_project
+from .diagnostics import Diagnostic, DiagnosticSink, diag, sorted_diagnostics
+from .emit import lock as lockfile
+from .emit.bundle import BundleConflict, build_bundle, build_spec, write_bundle, write_index
+from .modules.loader import Location, ModuleIndex, discover, module_name
+from .modules.resolver import ModuleGraph, build_graph
+from .semantic.checker import Program, check_program
+from .source import SourceFile, Span
+from .syntax import ast, parse_module
+from .tokens import UnknownEncoding, encoder
+
+
+class UsageError(Exception):
+    """A problem with how promptc was called (exit code 2), not with the prompts."""
+
+
+@dataclass
+class CompileResult:
+    project: Project
+    graph: ModuleGraph | None
+    program: Program | None
+    bundles: dict[str, dict] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def sources(self) -> dict[str, SourceFile]:
+        return {s.path: s for s in self.graph.sources.values()} if self.graph else {}
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def open_project(path: Path | str | None) -> Project:
+    """Find the project for a directory or file; raise UsageError if the path is missing."""
+    start = Path(path or ".")
+    if not start.exists():
+        raise UsageError(f"`{start}` does not exist")
+    root = find_root(start)
+    if root is None:
+        root = start.resolve() if start.is_dir() else start.resolve().parent
+    project, diags = load_project(root)
+    if project.config_file is None and not (root / "prompts").is_dir():
+        project = Project(root, project.config.model_copy(
+            update={"project": project.config.project.model_copy(update={"sources": ["."]})}), None)
+    return replace(project, diagnostics=tuple(diags))
+
+
+def _schema_reader(project: Project):
+    def read(path: str) -> tuple[Any, str | None]:
+        target = (project.root / path).resolve()
+        try:
+            target.relative_to(project.root.resolve())
+        except ValueError:
+            return None, f"schema file `{path}` is outside the project"
+        if not target.is_file():
+            return None, f"schema file `{path}` does not exist"
+        try:
+            return json.loads(target.read_text(encoding="utf-8")), None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return None, f"schema file `{path}` is not valid JSON: {exc}"
+    return read
+
+
+def compile_project(project: Project, targets: Iterable[Path] | None = None,
+                    overlays: dict[str, str] | None = None, use_cache: bool = True) -> CompileResult:
+    """Compile the project (or the modules of `targets`) into bundles in memory.
+
+    `overlays` maps module names to unsaved text (the language server's open buffers).
+    """
+    diagnostics: list[Diagnostic] = list(project.diagnostics)
+    index = discover(project)
+    diagnostics.extend(index.diagnostics)
+    roots = _roots(project, index, targets)
+    try:
+        encoder(project.config.tokens.encoding)
+    except UnknownEncoding as exc:
+        diagnostics.append(diag("invalid-config", str(exc), Span.point("promptc.toml", 1, 1)))
+        return CompileResult(project, None, None, {}, sorted_diagnostics(diagnostics))
+
+    store = build_cache.Cache(project.cache_dir) if use_cache else None
+    parse = _parser(overlays or {}, store)
+    graph = build_graph(index, roots, parse=parse)
+    diagnostics.extend(graph.diagnostics)
+    program = check_program(graph, _schema_reader(project))
+    diagnostics.extend(program.diagnostics)
+
+    bundles: dict[str, dict] = {}
+    for name in roots:
+        module = program.modules.get(name)
+        if module is None or not module.is_prompt:
+            continue
+        sink = DiagnosticSink()
+        spec = build_spec(module, sink)
+        diagnostics.extend(sink.items)
+        digests = {n: graph.sources[n].digest for n in graph.closure(name) if n in graph.sources}
+        bundles[name] = build_bundle(module, spec, digests, project.config.tokens.encoding)
+    return CompileResult(project, graph, program, bundles, sorted_diagnostics(diagnostics))
+
+
+def _parser(overlays: dict[str, str], store):
+    def parse(src: SourceFile):
+        if src.module in overlays:
+            src = SourceFile(src.path, overlays[src.module], src.module)
+        if store is None:
+            return parse_module(src)
+        return store.parsed(src, parse_module)
+    return parse
+
+
+def _roots(project: Project, index: ModuleIndex, targets: Iterable[Path] | None) -> list[str]:
+    if not targets:
+        return index.project_names()
+    names = []
+    for target in targets:
+        target = Path(target)
+        if not target.exists():
+            raise UsageError(f"`{target}` does not exist")
+        files = sorted(target.rglob("*.prompt")) if target.is_dir() else [target]
+        for f in files:
+            names.append(_module_for(project, index, f.resolve()))
+    return sorted(set(names))
+
+
+def _module_for(project: Project, index: ModuleIndex, path: Path) -> str:
+    for root in project.source_roots:
+        try:
+            path.relative_to(root)
+        except ValueError:
+            continue
+        return module_name(root, path)
+    name = path.stem
+    index.modules.setdefault(name, Location(name, project.display(path), path, False))
+    return name
+
+
+# --- build --------------------------------------------------------------------------
+
+@dataclass
+class BuildResult:
+    compiled: CompileResult
+    written: list[Path] = field(default_factory=list)
+    lock_changed: bool = False
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.compiled.diagnostics
+
+    @property
+    def ok(self) -> bool:
+        return self.compiled.ok
+
+
+def read_lock(project: Project) -> tuple[lockfile.Lock, str | None, list[Diagnostic]]:
+    path = project.lock_path
+    if not path.is_file():
+        return lockfile.Lock({}), None, []
+    text = path.read_text(encoding="utf-8")
+    try:
+        return lockfile.Lock.loads(text), text, []
+    except lockfile.LockError as exc:
+        return lockfile.Lock({}), text, [diag("invalid-lock", f"promptc.lock cannot be read: {exc}",
+                                               Span.point("promptc.lock", exc.line or 1, 1),
+                                               notes=("restore it from version control, or delete it to "
+                                                      "start a new one",))]
+
+
+def version_span(result: CompileResult, name: str) -> Span | None:
+    module = result.graph.modules.get(name) if result.graph else None
+    if module is None:
+        return None
+    spans = module.front_spans or {}
+    return spans.get(("version", "$value")) or Span.point(module.path, 1, 1)
+
+
+def build(project: Project, *, locked: bool = False, out: Path | None = None) -> BuildResult:
+    compiled = compile_project(project)
+    result = BuildResult(compiled)
+    lock, lock_text, lock_diags = read_lock(project)
+    compiled.diagnostics.extend(lock_diags)
+    for finding in lockfile.check_versions(lock, compiled.bundles.values()):
+        compiled.diagnostics.append(diag(finding.rule, finding.message, version_span(compiled, finding.name),
+                                         notes=finding.notes))
+    compiled.diagnostics = sorted_diagnostics(compiled.diagnostics)
+    if not compiled.ok:
+        return result
+    new_text = lockfile.updated(lock, compiled.bundles.values()).dumps()
+    result.lock_changed = new_text != lock_text
+    if locked and result.lock_changed:
+        changed = _lock_delta(lock, lockfile.Lock.loads(new_text))
+        compiled.diagnostics.append(diag(
+            "lock-out-of-date", "promptc.lock is out of date" + (f": {changed}" if changed else ""),
+            Span.point("promptc.lock", 1, 1),
+            notes=("run `promptc build` without --locked and commit promptc.lock",)))
+        return result
+    out_dir = out or project.out_dir
+    index_entries = {}
+    for name, bundle in sorted(compiled.bundles.items()):
+        try:
+            path = write_bundle(out_dir, bundle)
+        except BundleConflict as exc:
+            compiled.diagnostics.append(diag(
+                "bundle-conflict", f"`{project.display(exc.path)}` exists with different content",
+                Span.point(project.display(exc.path), 1, 1), notes=("remove the file; bundle files never change",)))
+            continue
+        result.written.append(path)
+        index_entries[name] = {"version": bundle["version"], "hash": bundle["hash"], "file": path.name}
+    if compiled.ok:
+        write_index(out_dir, index_entries)
+        if result.lock_changed:
+            from .emit.bundle import atomic_write
+
+            atomic_write(project.lock_path, new_text.encode("utf-8"))
+    return result
+
+
+def _lock_delta(old: lockfile.Lock, new: lockfile.Lock) -> str:
+    added = sorted(set(new.entries) - set(old.entries))
+    removed = sorted(set(old.entries) - set(new.entries))
+    changed = sorted(n for n in set(old.entries) & set(new.entries) if old.entries[n] != new.entries[n])
+    parts = []
+    for label, names in (("new", added), ("removed", removed), ("changed", changed)):
+        if names:
+            parts.append(f"{label}: {', '.join(names)}")
+    return "; ".join(parts)
+
+
+# --- version bump -------------------------------------------------------------------
+
+@dataclass
+class BumpResult:
+    compiled: CompileResult
+    bumped: list[tuple[str, str, str]] = field(default_factory=list)  # name, old, new
+
+
+def version_bump(project: Project, names: list[str] | None = None) -> BumpResult:
+    """Rewrite `version:` in front matter to the smallest correct version for each change."""
+    compiled = compile_project(project)
+    result = BumpResult(compiled)
+    lock, _, lock_diags = read_lock(project)
+    compiled.diagnostics.extend(lock_diags)
+    wanted = set(names or compiled.bundles)
+    unknown = wanted - set(compiled.bundles)
+    if unknown:
+        raise UsageError(f"no prompt named {', '.join(sorted(unknown))}")
+    if not compiled.ok:
+        return result
+    for name in sorted(wanted):
+        bundle = compiled.bundles[name]
+        entry = lock.entries.get(name)
+        if entry is None:
+            continue
+        new_version = lockfile.smallest_bump(entry, bundle)
+        if new_version is None or new_version == bundle["version"]:
+            continue
+        from .emit.versions import compare
+
+        if compare(bundle["version"], new_version) > 0 and not lockfile.check_versions(lock, [bundle]):
+            continue  # already bumped far enough
+        _rewrite_version(project, compiled, name, new_version)
+        result.bumped.append((name, bundle["version"], new_version))
+    return result
+
+
+def _rewrite_version(project: Project, compiled: CompileResult, name: str, version: str) -> None:
+    from .emit.bundle import atomic_write
+
+    module = compiled.graph.modules[name]
+    src = compiled.graph.sources[name]
+    span = (module.front_spans or {}).get(("version", "$value"))
+    path = project.root / module.path
+    if span is None:
+        raise UsageError(f"{module.path} has no `version:` to bump")
+    start = src.offset(span.line, span.column)
+    end = src.offset(span.end_line, span.end_column)
+    text = src.text[:start] + version + src.text[end:]
+    atomic_write(path, text.encode("utf-8"))
+
+
+# --- render -------------------------------------------------------------------------
+
+def find_bundle(compiled: CompileResult, name: str) -> dict:
+    if name not in compiled.bundles:
+        from .diagnostics import did_you_mean
+
+        best = did_you_mean(name, compiled.bundles)
+        raise UsageError(f"no prompt named `{name}`" + (f"; did you mean `{best}`?" if best else "")
+                         + ("" if compiled.bundles else " (the project defines no prompts)"))
+    return compiled.bundles[name]

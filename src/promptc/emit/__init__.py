@@ -1,0 +1,1 @@
+"""Lowering to the portable IR, bundle emission and the lockfile."""

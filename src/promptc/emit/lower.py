@@ -1,0 +1,164 @@
+"""Lower checked templates to the portable IR: inline fragments, fold constants.
+
+After lowering, message content holds only the node kinds of docs/ir.md: fragments and
+whitespace control are resolved, so the IR is the final text plus the dynamic parts.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..diagnostics import DiagnosticSink
+from ..runtime.values import stringify
+from ..semantic.symbols import FragmentSym
+
+
+class Lowerer:
+    def __init__(self, sink: DiagnosticSink):
+        self.sink = sink
+        self._stack: list[FragmentSym] = []
+
+    def nodes(self, body: list[dict], env: dict[str, dict] | None = None, bound: frozenset = frozenset()) -> list[dict]:
+        """Lower `body`; `env` maps fragment parameters to the caller's expressions."""
+        out: list[dict] = []
+        for node in body:
+            kind = node["kind"]
+            if kind == "text":
+                out.append(node)
+            elif kind == "expr":
+                out.append({"kind": "expr", "expr": self.expr(node["expr"], env, bound)})
+            elif kind == "if":
+                out.append({"kind": "if",
+                            "branches": [{"cond": self.expr(b["cond"], env, bound),
+                                          "body": self.nodes(b["body"], env, bound)} for b in node["branches"]],
+                            "else": self.nodes(node["else"], env, bound)})
+            elif kind == "for":
+                var = node["var"]
+                out.append({"kind": "for", "var": var, "iter": self.expr(node["iter"], env, bound),
+                            "body": self.nodes(node["body"], env, bound | {var, "loop"})})
+            elif kind == "call":
+                out.extend(self.inline(node, env, bound))
+        return _fold(out)
+
+    def inline(self, node: dict, env, bound) -> list[dict]:
+        frag: FragmentSym = node["fragment"]
+        if frag in self._stack:
+            cycle = " → ".join(f.name for f in self._stack[self._stack.index(frag):] + [frag])
+            self.sink.error("fragment-recursion", f"fragments include each other: {cycle}", frag.span,
+                            notes=("a fragment cannot include itself, directly or through others",))
+            return []
+        args = {name: self.expr(e, env, bound) for name, e in node["args"].items()}
+        body = _hygienic(frag.body or [], args)
+        self._stack.append(frag)
+        try:
+            return self.nodes(body, args, frozenset())
+        finally:
+            self._stack.pop()
+
+    def expr(self, e: dict, env: dict[str, dict] | None, bound: frozenset) -> dict:
+        kind = e["kind"]
+        if kind == "var":
+            head, rest = e["path"][0], e["path"][1:]
+            if env is None or head in bound or head not in env:
+                return e
+            return _project(env[head], rest)
+        if kind == "const":
+            return e
+        if kind == "filter":
+            return {**e, "arg": self.expr(e["arg"], env, bound), "args": [self.expr(a, env, bound) for a in e["args"]]}
+        if kind == "compare":
+            return {**e, "left": self.expr(e["left"], env, bound), "right": self.expr(e["right"], env, bound)}
+        if kind in ("and", "or"):
+            return {"kind": kind, "args": [self.expr(a, env, bound) for a in e["args"]]}
+        if kind == "not":
+            return {"kind": "not", "arg": self.expr(e["arg"], env, bound)}
+        raise ValueError(f"unknown expression kind {kind!r}")
+
+
+def _project(arg: dict, rest: list[str]) -> dict:
+    """The caller's expression for a parameter, followed by the fields the fragment reads."""
+    if not rest:
+        return arg
+    if arg["kind"] == "var":
+        return {"kind": "var", "path": arg["path"] + rest}
+    if arg["kind"] == "const":
+        value: Any = arg["value"]
+        for key in rest:
+            value = value.get(key) if isinstance(value, dict) else None
+        return {"kind": "const", "value": value}
+    # Fields of a computed value (e.g. `x | default(…)` on an object): read them from the
+    # value itself by rendering through tojson is not possible; the checker never lets
+    # such an argument reach here because filters return scalars or the argument's type.
+    return {"kind": "const", "value": None}
+
+
+def _free_heads(e: Any) -> set[str]:
+    if isinstance(e, dict):
+        if e.get("kind") == "var":
+            return {e["path"][0]}
+        return set().union(*(_free_heads(v) for v in e.values())) if e else set()
+    if isinstance(e, list):
+        return set().union(*(_free_heads(v) for v in e)) if e else set()
+    return set()
+
+
+def _hygienic(body: list[dict], args: dict[str, dict]) -> list[dict]:
+    """Rename the fragment's loop variables that would capture a name the caller passes."""
+    caller_names = _free_heads(list(args.values()))
+    if not caller_names:
+        return body
+    body = copy.deepcopy(body)
+
+    def walk(nodes: list[dict], renames: dict[str, str]) -> None:
+        for n in nodes:
+            if n["kind"] == "for":
+                n["iter"] = _rename(n["iter"], renames)
+                inner = dict(renames)
+                if n["var"] in caller_names:
+                    fresh = n["var"]
+                    while fresh in caller_names:
+                        fresh += "_"
+                    inner[n["var"]] = fresh
+                    n["var"] = fresh
+                walk(n["body"], inner)
+            elif n["kind"] == "expr":
+                n["expr"] = _rename(n["expr"], renames)
+            elif n["kind"] == "if":
+                for b in n["branches"]:
+                    b["cond"] = _rename(b["cond"], renames)
+                    walk(b["body"], renames)
+                walk(n["else"], renames)
+            elif n["kind"] == "call":
+                n["args"] = {k: _rename(v, renames) for k, v in n["args"].items()}
+
+    walk(body, {})
+    return body
+
+
+def _rename(e: Any, renames: dict[str, str]) -> Any:
+    if not renames:
+        return e
+    if isinstance(e, dict):
+        if e.get("kind") == "var" and e["path"][0] in renames:
+            return {"kind": "var", "path": [renames[e["path"][0]]] + e["path"][1:]}
+        return {k: _rename(v, renames) for k, v in e.items()}
+    if isinstance(e, list):
+        return [_rename(v, renames) for v in e]
+    return e
+
+
+def _fold(nodes: list[dict]) -> list[dict]:
+    """Constant expressions become text; adjacent texts merge; empty texts vanish."""
+    out: list[dict] = []
+    for n in nodes:
+        if n["kind"] == "expr" and n["expr"]["kind"] == "const":
+            n = {"kind": "text", "text": stringify(n["expr"]["value"])}
+        if n["kind"] == "text":
+            if not n["text"]:
+                continue
+            if out and out[-1]["kind"] == "text":
+                out[-1] = {"kind": "text", "text": out[-1]["text"] + n["text"]}
+                continue
+        out.append(n)
+    return out

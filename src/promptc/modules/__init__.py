@@ -1,0 +1,1 @@
+"""Finding module files, parsing them, and resolving imports into a module graph."""

@@ -1,0 +1,96 @@
+"""Validate render inputs against a bundle's input schema and apply defaults.
+
+jsonschema finds the problems; this module turns each one into an `InputIssue` that names
+the input path (`history[0].text`), what was wrong and what is allowed, so a caller sees
+every mistake at once instead of a stack of jsonschema internals.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .errors import InputIssue
+from .values import type_name
+
+ROOT = "<inputs>"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def format_path(parts: Iterable[str | int]) -> str:
+    """`["history", 0, "text"]` → `history[0].text`; keys that are not identifiers are quoted."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return out or ROOT
+
+
+def prepare_inputs(validator: Draft202012Validator, inputs: Any) -> tuple[dict, list[InputIssue]]:
+    """Return (inputs with defaults applied, problems). The inputs are only usable when the
+    list of problems is empty; defaults come from the top-level `properties`."""
+    if inputs is None:
+        inputs = {}
+    elif isinstance(inputs, Mapping) and not isinstance(inputs, dict):
+        inputs = dict(inputs)
+    issues: list[InputIssue] = []
+    for error in validator.iter_errors(inputs):
+        for issue in _describe(error):
+            if issue not in issues:
+                issues.append(issue)
+    if issues:
+        return {}, issues
+    values = dict(inputs)
+    for name, prop in validator.schema.get("properties", {}).items():
+        if name not in values and isinstance(prop, dict) and "default" in prop:
+            values[name] = prop["default"]  # the renderer never mutates values
+    return values, []
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _describe(error: ValidationError) -> list[InputIssue]:
+    where = list(error.absolute_path)
+    path = format_path(where)
+    keyword, expected, value = error.validator, error.validator_value, error.instance
+    if keyword == "additionalProperties" and isinstance(value, dict):
+        known = error.schema.get("properties", {})
+        allowed = ", ".join(sorted(known)) or "none"
+        what = "a declared input" if not where else "a field of this object"
+        return [InputIssue(format_path([*where, key]), f"is not {what}; allowed: {allowed}")
+                for key in value if key not in known]
+    if keyword == "required" and isinstance(value, dict):
+        return [InputIssue(format_path([*where, key]), "is required but was not given")
+                for key in expected if key not in value]
+    if keyword == "type":
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return [InputIssue(path, f"expected {wanted}, got {type_name(value)} {_show(value)}")]
+    if keyword == "enum":
+        choices = ", ".join(_show(choice) for choice in expected)
+        return [InputIssue(path, f"{_show(value)} is not allowed; expected one of: {choices}")]
+    if keyword == "const":
+        return [InputIssue(path, f"{_show(value)} is not allowed; expected exactly {_show(expected)}")]
+    if keyword in ("maxLength", "minLength"):
+        bound = "at most" if keyword == "maxLength" else "at least"
+        return [InputIssue(path, f"is {len(value)} characters long; {bound} {expected} allowed")]
+    if keyword in ("maxItems", "minItems"):
+        bound = "at most" if keyword == "maxItems" else "at least"
+        return [InputIssue(path, f"has {len(value)} items; {bound} {expected} allowed")]
+    if keyword in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+        bound = {"maximum": "at most", "minimum": "at least",
+                 "exclusiveMaximum": "less than", "exclusiveMinimum": "greater than"}[keyword]
+        return [InputIssue(path, f"is {_show(value)}; must be {bound} {_show(expected)}")]
+    if keyword == "pattern":
+        return [InputIssue(path, f"{_show(value)} does not match the pattern {expected}")]
+    return [InputIssue(path, error.message)]

@@ -1,0 +1,1 @@
+"""Names, types and template checking: from parsed modules to a typed program."""

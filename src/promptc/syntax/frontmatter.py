@@ -1,0 +1,202 @@
+"""YAML front matter: split it off, parse it, and validate it with a pydantic model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..diagnostics import Diagnostic, diag, suggestion_note
+from ..source import SourceFile, Span
+
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSettings(_Strict):
+    """Model settings: the only front-matter key that reaches the hashed spec."""
+
+    name: str | None = None
+    provider: str | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    max_tokens: int | None = Field(default=None, gt=0)
+    context_window: int | None = Field(default=None, gt=0)
+    stop: list[str] | None = None
+    seed: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+
+
+class LintSettings(_Strict):
+    ignore: list[str] = []
+
+
+class FrontMatter(_Strict):
+    version: str | None = None
+    purpose: str | None = None
+    owner: str | None = None
+    tech_owner: str | None = None
+    risk: Literal["low", "medium", "high"] | None = None
+    model: ModelSettings | None = None
+    eval: str | None = None
+    evaluated: dt.date | None = None
+    tags: list[str] = []
+    lint: LintSettings | None = None
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_text(cls, v: Any) -> Any:
+        if isinstance(v, (int, float)):
+            raise ValueError("version must be quoted text such as \"1.0.0\"")
+        return v
+
+    def meta(self) -> dict:
+        """The descriptive fields that go to a bundle's `meta` (outside the hash)."""
+        out = self.model_dump(mode="json", exclude={"version", "model"}, exclude_none=True)
+        if not out.get("tags"):
+            out.pop("tags", None)
+        return out
+
+
+FIELD_NAMES = {
+    (): set(FrontMatter.model_fields),
+    ("model",): set(ModelSettings.model_fields),
+    ("lint",): set(LintSettings.model_fields),
+}
+
+
+@dataclass(frozen=True)
+class FrontMatterResult:
+    front: FrontMatter | None
+    spans: Mapping[tuple, Span]
+    body_start: int  # offset where the module body begins
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def split_front_matter(text: str) -> tuple[int, int, int] | None:
+    """Locate `---\\n … \\n---`: (yaml_start, yaml_end, body_start) or None."""
+    if not (text.startswith("---\n") or text == "---"):
+        return None
+    pos = 4
+    while True:
+        end = text.find("\n", pos)
+        line = text[pos:] if end == -1 else text[pos:end]
+        if line.rstrip() == "---":
+            return 4, pos, (len(text) if end == -1 else end + 1)
+        if end == -1:
+            return 4, len(text), -1
+        pos = end + 1
+
+
+def _collect_spans(src: SourceFile, node: yaml.Node, path: tuple, spans: dict) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
+            key_span = _mark_span(src, key)
+            spans[path + (k,)] = key_span
+            spans[path + (k, "$value")] = _mark_span(src, value)
+            _collect_spans(src, value, path + (k,), spans)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            spans[path + (i, "$value")] = _mark_span(src, item)
+            _collect_spans(src, item, path + (i,), spans)
+
+
+def _mark_span(src: SourceFile, node: yaml.Node) -> Span:
+    start = src.offset(node.start_mark.line + 1, node.start_mark.column + 1)
+    end = src.offset(node.end_mark.line + 1, node.end_mark.column + 1)
+    return src.span(start, end)
+
+
+def parse_front_matter(src: SourceFile) -> FrontMatterResult:
+    located = split_front_matter(src.text)
+    if located is None:
+        return FrontMatterResult(None, {}, 0, ())
+    start, end, body = located
+    if body == -1:
+        span = src.span(0, 3)
+        d = diag("invalid-front-matter", "front matter opened with `---` is never closed",
+                 span, notes=("add a line `---` after the last front-matter key",))
+        return FrontMatterResult(None, {}, len(src.text), (d,))
+    # Parse the YAML with the file's own positions: blank out everything before it.
+    yaml_text = "\n" * src.text.count("\n", 0, start) + src.text[start:end]
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        data = yaml.load(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (2, 1)
+        problem = getattr(exc, "problem", None) or str(exc)
+        d = diag("invalid-front-matter", f"front matter is not valid YAML: {problem}",
+                 Span.point(src.path, line, col),
+                 notes=("write `key: value` pairs, one per line, between the two `---` lines",))
+        return FrontMatterResult(None, {}, body, (d,))
+    if data is None:
+        return FrontMatterResult(FrontMatter(), {}, body, ())
+    spans: dict = {}
+    if node is not None:
+        _collect_spans(src, node, (), spans)
+    whole = src.span(start, end)
+    if not isinstance(data, dict):
+        d = diag("invalid-front-matter", "front matter must be a mapping of keys to values",
+                 whole, notes=("write `version: 1.0.0` and similar keys, one per line",))
+        return FrontMatterResult(None, spans, body, (d,))
+    try:
+        front = FrontMatter.model_validate(data)
+    except ValidationError as exc:
+        return FrontMatterResult(None, spans, body, tuple(_validation_diags(src, exc, spans, whole)))
+    diags = []
+    if front.version is not None and not SEMVER.match(front.version):
+        diags.append(diag("invalid-semver", f"`{front.version}` is not a semantic version",
+                          spans.get(("version", "$value"), whole),
+                          notes=("write MAJOR.MINOR.PATCH, for example `1.0.0` or `2.1.0-rc.1`",)))
+        front = front.model_copy(update={"version": None})
+    return FrontMatterResult(front, spans, body, tuple(diags))
+
+
+def _validation_diags(src: SourceFile, exc: ValidationError, spans: Mapping, whole: Span):
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden":
+            parent, key = loc[:-1], loc[-1]
+            known = FIELD_NAMES.get(tuple(p for p in parent if isinstance(p, str)), set())
+            where = ".".join(str(p) for p in parent)
+            span = spans.get(loc, whole)
+            notes = suggestion_note(str(key), known) or (
+                f"known keys{' of `' + where + '`' if where else ''}: {', '.join(sorted(known))}",)
+            yield diag("unknown-front-matter-key",
+                       f"unknown front-matter key `{'.'.join(str(p) for p in loc)}`", span, notes=notes)
+            continue
+        span = spans.get(loc + ("$value",), spans.get(loc, whole))
+        name = ".".join(str(p) for p in loc)
+        if loc and loc[0] == "version":
+            yield diag("invalid-semver", f"`version` {err['msg'].lower()}", span,
+                       notes=("write MAJOR.MINOR.PATCH, for example `version: 1.0.0`",))
+            continue
+        yield diag("invalid-front-matter-value", f"front-matter key `{name}`: {err['msg']}", span,
+                   notes=(_hint(loc, err),))
+
+
+def _hint(loc: tuple, err: Mapping) -> str:
+    key = loc[-1] if loc else ""
+    hints = {
+        "risk": "write `risk: low`, `risk: medium` or `risk: high`",
+        "evaluated": "write a date such as `evaluated: 2026-03-15`",
+        "tags": "write a list such as `tags: [support, billing]`",
+        "model": "write `model: {name: gpt-4o, temperature: 0.2}`",
+        "temperature": "write a number between 0 and 2",
+    }
+    return hints.get(str(key), f"expected {err['type'].replace('_', ' ')}")

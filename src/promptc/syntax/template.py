@@ -1,0 +1,151 @@
+"""Template text inside text blocks, parsed with jinja2's own parser.
+
+jinja2 records only a line number per node. To point at the exact column, the lexer here
+stamps each token with its character offset (plus one) in place of the line number, so
+every node's `lineno` is the offset of the token it starts at. `TextBlock.file_offset` then
+maps that offset to the position in the `.prompt` file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from jinja2 import Environment, nodes
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.lexer import Lexer, TokenStream
+
+from ..diagnostics import Diagnostic, diag
+from ..source import SourceFile, Span
+from .ast import TextBlock
+
+OPENING_TAGS = {"if", "for", "macro", "call", "filter", "with", "block", "autoescape", "trans", "set"}
+
+
+class _OffsetError(TemplateSyntaxError):
+    """A lexer error whose lineno was converted to an offset, like every other position."""
+
+
+class _OffsetLexer(Lexer):
+    def tokenize(self, source, name=None, filename=None, state=None) -> TokenStream:
+        return TokenStream(self.wrap(self._with_offsets(source, name, filename, state), name, filename),
+                           name, filename)
+
+    def _with_offsets(self, source, name, filename, state) -> Iterator[tuple[int, str, str]]:
+        cursor = 0
+        stream = self.tokeniter(source, name, filename, state)
+        while True:
+            try:
+                _line, token, value = next(stream)
+            except StopIteration:
+                return
+            except TemplateSyntaxError as exc:
+                raise _OffsetError(exc.message or str(exc), cursor + 1, name, filename) from None
+            found = source.find(value, cursor) if value else -1
+            offset = found if found >= 0 else cursor
+            cursor = offset + len(value)
+            yield offset + 1, token, value
+
+    def tags(self, source: str) -> list[tuple[int, str]]:
+        """Every block tag `{% name …` as (offset, name), in order; raw blocks skipped."""
+        out = []
+        previous: tuple[int, str] | None = None
+        try:
+            for offset, token, value in self._with_offsets(source, None, None, None):
+                if previous and previous[1] == "block_begin" and token == "name":
+                    out.append((previous[0] - 1, value))
+                if token != "whitespace":
+                    previous = (offset, token)
+        except TemplateSyntaxError:
+            pass
+        return out
+
+
+class PortableEnvironment(Environment):
+    """The environment whose parser reads template text. It never renders anything."""
+
+    def __init__(self) -> None:
+        super().__init__(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                         autoescape=False)
+        self._offset_lexer = _OffsetLexer(self)
+
+    @property
+    def lexer(self) -> Lexer:  # type: ignore[override]
+        return self._offset_lexer
+
+
+@lru_cache(maxsize=1)
+def environment() -> PortableEnvironment:
+    return PortableEnvironment()
+
+
+@dataclass(frozen=True)
+class ParsedTemplate:
+    block: TextBlock
+    source: SourceFile
+    root: nodes.Template | None
+
+    def span_at(self, offset: int, length: int = 1) -> Span:
+        start = self.block.file_offset(offset)
+        end = self.block.file_offset(offset + length) if length > 0 else start
+        if end <= start:
+            end = start + max(length, 1)
+        return self.source.span(start, end)
+
+    def node_span(self, node: nodes.Node, length: int = 1) -> Span:
+        return self.span_at(max(node.lineno - 1, 0), length)
+
+
+def parse_template(src: SourceFile, block: TextBlock) -> tuple[ParsedTemplate, list[Diagnostic]]:
+    env = environment()
+    text = block.text
+    parsed = ParsedTemplate(block, src, None)
+    try:
+        root = env.parse(text)
+    except TemplateSyntaxError as exc:
+        return parsed, [_syntax_diag(parsed, exc)]
+    return ParsedTemplate(block, src, root), []
+
+
+def _syntax_diag(parsed: ParsedTemplate, exc: TemplateSyntaxError) -> Diagnostic:
+    text = parsed.block.text
+    message = exc.message or "invalid template syntax"
+    offset = max((exc.lineno or 1) - 1, 0)
+    if "Unexpected end of template" in message or "unexpected end of template" in message:
+        open_tag = _innermost_open(text)
+        if open_tag is not None:
+            tag_offset, tag = open_tag
+            return diag("unclosed-template-block", f"`{{% {tag} %}}` is never closed",
+                        parsed.span_at(tag_offset, text.find(tag, tag_offset) + len(tag) - tag_offset),
+                        notes=(f"add `{{% end{tag} %}}` where the {tag} block should end",))
+    if "Encountered unknown tag" in message:
+        tag = message.split("'")[1] if "'" in message else "?"
+        expected = [t for t in ("endif", "endfor", "elif", "else") if t in message]
+        if tag.startswith("end") or tag in ("elif", "else"):
+            return diag("template-syntax", f"`{{% {tag} %}}` has no matching opening block",
+                        parsed.span_at(offset, len(tag)),
+                        notes=("remove it, or open the block it closes before it",))
+        from ..semantic.portability import unknown_tag_hint
+
+        return diag("non-portable-template", f"`{{% {tag} %}}` is not part of the portable template subset",
+                    parsed.span_at(offset, len(tag)), notes=(unknown_tag_hint(tag, expected),))
+    length = 1
+    if offset < len(text) and not text[offset].isspace():
+        end = offset
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        length = max(end - offset, 1)
+    return diag("template-syntax", f"template syntax error: {message}", parsed.span_at(offset, length),
+                notes=("template expressions are written `{{ name }}`, blocks `{% if … %}…{% endif %}`",))
+
+
+def _innermost_open(text: str) -> tuple[int, str] | None:
+    lexer: _OffsetLexer = environment().lexer  # type: ignore[assignment]
+    stack: list[tuple[int, str]] = []
+    for offset, name in lexer.tags(text):
+        if name in OPENING_TAGS:
+            stack.append((offset, name))
+        elif name.startswith("end") and stack and stack[-1][1] == name[3:]:
+            stack.pop()
+    return stack[-1] if stack else None
