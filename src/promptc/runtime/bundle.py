@@ -20,6 +20,8 @@ from typing import Any, Union
 
 import rfc8785
 from jsonschema import Draft202012Validator
+from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+from referencing.jsonschema import DRAFT202012
 
 from .errors import BundleFormatError, InputError, IntegrityError
 from .hashing import spec_hash
@@ -45,7 +47,12 @@ def _schema_text() -> str:
 
 @lru_cache(maxsize=1)
 def _schema_validator() -> Draft202012Validator:
-    return Draft202012Validator(bundle_schema())
+    # jsonschema re-crawls an uncrawled root schema on every $dynamicRef lookup (the embedded
+    # JSON Schemas are checked against the 2020-12 metaschema, which uses them); registering
+    # the bundle schema and the metaschemas pre-crawled halves the cost of each load.
+    schema = bundle_schema()
+    registry = SPECIFICATIONS.with_resource(schema["$id"], DRAFT202012.create_resource(schema))
+    return Draft202012Validator({"$ref": schema["$id"]}, registry=registry.crawl())
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ class ModuleChecker:
             for item in decl.items:
                 b = item.binding
                 if ex is None:  # the target is in an import cycle: already reported
-                    self._bind(self.names, self.name_spans, b.text, Var("input", T.Unknown()), b.span, "name")
+                    self._bind_unknown(b)
                     continue
                 n = item.name.text
                 if n in ex.fragments:
@@ -149,10 +149,15 @@ class ModuleChecker:
                 elif n in ex.tools:
                     self._bind(self.tools, self.tool_spans, b.text, ex.tools[n], b.span, "tool")
                 else:
+                    self._bind_unknown(b)
                     self.sink.error("unknown-import-name", f"module `{target}` has no fragment, type or tool `{n}`",
                                     item.name.span, notes=suggestion_note(n, ex.names()) or (
                                         ("it defines: " + ", ".join(ex.names())) if ex.names()
                                         else f"`{target}` defines nothing to import",))
+
+    def _bind_unknown(self, b: ast.Ident) -> None:
+        """Bind a name whose import failed, so its uses are not reported a second time."""
+        self._bind(self.names, self.name_spans, b.text, Var("input", T.Unknown()), b.span, "name")
 
     def declare_types(self) -> dict[str, ast.TypeDecl]:
         local: dict[str, ast.TypeDecl] = {}

@@ -123,7 +123,7 @@ class TemplateChecker:
             return [self.for_loop(node)]
         what, instead = statement_hint(node)
         self.sink.error("non-portable-template", f"{what} is not part of the portable template subset",
-                        self.parsed.node_span(node, 2), notes=(instead,))
+                        self.parsed.node_span(node), notes=(instead,))
         return []
 
     def for_loop(self, node: nodes.For) -> dict:

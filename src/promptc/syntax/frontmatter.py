@@ -59,9 +59,8 @@ class FrontMatter(_Strict):
     @field_validator("version", mode="before")
     @classmethod
     def _version_is_text(cls, v: Any) -> Any:
-        if isinstance(v, (int, float)):
-            raise ValueError("version must be quoted text such as \"1.0.0\"")
-        return v
+        # YAML reads `version: 1.4` as a number; keep the text so the semver check names it.
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
     def meta(self) -> dict:
         """The descriptive fields that go to a bundle's `meta` (outside the hash)."""

@@ -97,7 +97,42 @@ def _decl_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
+_TEXT_BLOCK = re.compile(r'"""[\s\S]*?"""')
+_OPENER = re.compile(r"\s*(system|user|assistant|fragment\s+\w+\s*(\(.*\))?)\s*")
+
+
+def _runaway_block(src: SourceFile, text: str, pos: int) -> tuple[Diagnostic, tuple[int, int]] | None:
+    """A text block left open swallows text up to the next block's opening quotes.
+
+    The lexer then sees that block's content as module code. Spot it: the last block
+    before the error ends with quotes that stand after `user` (or another opener).
+    """
+    last = None
+    for m in _TEXT_BLOCK.finditer(text, 0, pos):
+        last = m
+    if last is None:
+        return None
+    close = last.end() - 3
+    line_start = text.rfind("\n", 0, close) + 1
+    opener = _OPENER.fullmatch(text[line_start:close])
+    if opener is None or line_start <= last.start():
+        return None
+    start, _ = _decl_bounds(text, last.start())
+    owner = text[start:last.start()].split()[0] if text[start:last.start()].split() else "text"
+    line, _col = src.position(line_start)
+    d = diag("unclosed-text-block", f"text block of `{owner}` is never closed", src.span(last.start(), last.start() + 3),
+             notes=(f"it runs on to the quotes of `{opener.group(1).split()[0]}` on line {line}; "
+                    'add `"""` on a line of its own where the text should end',))
+    return d, (start, len(text))
+
+
 def _syntax_error(src: SourceFile, text: str, exc: UnexpectedInput) -> tuple[Diagnostic, tuple[int, int]]:
+    pos = getattr(exc, "pos_in_stream", None)
+    if pos is None and isinstance(exc, UnexpectedToken):
+        pos = exc.token.start_pos if exc.token.type != "$END" else len(text)
+    runaway = _runaway_block(src, text, pos if pos is not None else len(text))
+    if runaway is not None:
+        return runaway
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream
         if text.startswith('"""', pos):

@@ -8,6 +8,7 @@ maps that offset to the position in the `.prompt` file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
@@ -20,6 +21,7 @@ from ..diagnostics import Diagnostic, diag
 from ..source import SourceFile, Span
 from .ast import TextBlock
 
+_WORD = re.compile(r"\w+")
 OPENING_TAGS = {"if", "for", "macro", "call", "filter", "with", "block", "autoescape", "trans", "set"}
 
 
@@ -93,8 +95,13 @@ class ParsedTemplate:
             end = start + max(length, 1)
         return self.source.span(start, end)
 
-    def node_span(self, node: nodes.Node, length: int = 1) -> Span:
-        return self.span_at(max(node.lineno - 1, 0), length)
+    def node_span(self, node: nodes.Node, length: int | None = None) -> Span:
+        """The span at a node's first token; by default as long as the word there."""
+        offset = max(node.lineno - 1, 0)
+        if length is None:
+            m = _WORD.match(self.block.text, offset)
+            length = len(m.group(0)) if m else 1
+        return self.span_at(offset, length)
 
 
 def parse_template(src: SourceFile, block: TextBlock) -> tuple[ParsedTemplate, list[Diagnostic]]:
