@@ -306,15 +306,16 @@ _ARRAY_KEYS = frozenset({"type", "items", "minItems", "maxItems", "uniqueItems"}
 _OBJECT_KEYS = frozenset({"type", "properties", "required", "additionalProperties"})
 
 
+class _Unsure(Exception):
+    """A schema value has a form the containment check does not model."""
+
+
 def _num(s: dict, key: str, absent: float) -> float:
+    """`s[key]` as a number (`absent` when missing); other forms are `_Unsure`."""
     v = s.get(key, absent)
     if not _is_number(v):
         raise _Unsure
     return v
-
-
-class _Unsure(Exception):
-    """A schema value has a form the containment check does not model."""
 
 
 def _accepts_single(w: dict, n: dict) -> bool:
