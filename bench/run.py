@@ -58,6 +58,7 @@ class Measure:
     exit_code: int
     lock_updated: bool
     note: str = ""
+    generate_s: float = 0.0  # time to generate the project (not a promptc figure)
 
 
 class Progress:
@@ -181,7 +182,7 @@ def bench_size(n: int, args, cli: list[str], progress: Progress) -> list[Measure
 
 def _finish(results: list[Measure], gen_s: float) -> list[Measure]:
     for m in results:
-        m.__dict__["generate_s"] = round(gen_s, 2)
+        m.generate_s = round(gen_s, 2)
     return results
 
 
@@ -242,12 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Lock mode `{args.lock_mode}`: {lock_note}.")
     for n in sizes:
-        gen = next((m.__dict__.get("generate_s") for m in results if m.modules == n), None)
+        gen = next((m.generate_s for m in results if m.modules == n), None)
         notes = "; ".join(f"{m.step}: {m.note}" for m in results if m.modules == n and m.step.startswith("edit"))
         print(f"- {n:,} modules: generated in {gen} s. {notes}")
     payload = {"format": "promptc-bench-results/v1", "environment": environment(cli), "lock_mode": args.lock_mode,
-               "seed": args.seed, "results": [{**asdict(m), "generate_s": m.__dict__.get("generate_s")}
-                                              for m in results]}
+               "seed": args.seed, "results": [asdict(m) for m in results]}
     args.json_out.parent.mkdir(parents=True, exist_ok=True)
     args.json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     progress(f"wrote {args.json_out}")

@@ -1,0 +1,42 @@
+"""The wheel carries the grammar and the stdlib: build it, install it in a fresh venv,
+and compile a module that imports `std.` there, away from this checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+def test_wheel_installs_and_compiles_a_std_import(tmp_path: Path) -> None:
+    dist = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+                   check=True, capture_output=True)
+    (wheel,) = dist.glob("promptc-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, system_site_packages=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    # The venv sees the test environment's dependencies but installs promptc from the wheel.
+    subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
+                    "--target", str(tmp_path / "site"), str(wheel)], check=True, capture_output=True)
+    project = tmp_path / "project"
+    (project / "prompts").mkdir(parents=True)
+    (project / "promptc.toml").write_text('[project]\nsources = ["prompts"]\n')
+    (project / "prompts" / "hello.prompt").write_text(
+        '---\nversion: 1.0.0\n---\nimport std.tone\n\nsystem """\n{{ tone.concise }}\n"""\n')
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(tmp_path / "site")
+    code = ("import os, promptc, sys; from promptc.cli import main; "
+            "assert promptc.__file__.startswith(os.environ['PYTHONPATH']), promptc.__file__; "
+            "sys.argv=['promptc','build','.']; main()")
+    result = subprocess.run([python, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert list((project / "dist").glob("hello@1.0.0.*.json"))
