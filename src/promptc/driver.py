@@ -6,10 +6,11 @@ nothing here prints or exits.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import cache as build_cache
 from .config import Project, find_root, load_project
@@ -77,7 +78,8 @@ def _schema_reader(project: Project):
 
 
 def compile_project(project: Project, targets: Iterable[Path] | None = None,
-                    overlays: dict[str, str] | None = None, use_cache: bool = True) -> CompileResult:
+                    overlays: dict[str, str] | None = None, use_cache: bool = True,
+                    progress: Callable[[str, int], None] | None = None) -> CompileResult:
     """Compile the project (or the modules of `targets`) into bundles in memory.
 
     `overlays` maps module names to unsaved text (the language server's open buffers).
@@ -92,24 +94,69 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
         diagnostics.append(diag("invalid-config", str(exc), Span.point("promptc.toml", 1, 1)))
         return CompileResult(project, None, None, {}, sorted_diagnostics(diagnostics))
 
-    store = build_cache.Cache(project.cache_dir) if use_cache else None
+    store = build_cache.Cache(project.cache_dir) if use_cache and not overlays else None
     parse = _parser(overlays or {}, store)
+    if progress:
+        progress("parse", len(roots))
     graph = build_graph(index, roots, parse=parse)
     diagnostics.extend(graph.diagnostics)
-    program = check_program(graph, _schema_reader(project))
-    diagnostics.extend(program.diagnostics)
+    reader = _schema_reader(project)
+
+    # A module's results depend only on the text of its import closure (and the schema
+    # files it names): reuse them when that closure is unchanged.
+    keys = {n: _closure_key(project, graph, n) for n in graph.order if n not in graph.in_cycle}
+    cached: dict[str, tuple] = {}
+    if store is not None:
+        for name, k in keys.items():
+            hit = store.get("module", k)
+            if hit is not None:
+                cached[name] = hit
+    stale = [n for n in graph.order if n in graph.sources and n not in cached]
+    need: set[str] = set()
+    for name in stale:
+        need.update(graph.closure(name))
+    if progress:
+        progress("check", len(need))
+    program = check_program(graph, reader, only=need)
 
     bundles: dict[str, dict] = {}
-    for name in roots:
-        module = program.modules.get(name)
-        if module is None or not module.is_prompt:
+    wanted = set(roots)
+    for name in graph.order:
+        if name not in graph.sources:
             continue
-        sink = DiagnosticSink()
-        spec = build_spec(module, sink)
-        diagnostics.extend(sink.items)
-        digests = {n: graph.sources[n].digest for n in graph.closure(name) if n in graph.sources}
-        bundles[name] = build_bundle(module, spec, digests, project.config.tokens.encoding)
+        if name in cached:
+            module_diags, bundle = cached[name]
+        else:
+            module = program.modules[name]
+            module_diags, bundle = list(module.diagnostics), None
+            if module.is_prompt:
+                sink = DiagnosticSink()
+                spec = build_spec(module, sink)
+                module_diags.extend(sink.items)
+                digests = {n: graph.sources[n].digest for n in graph.closure(name) if n in graph.sources}
+                bundle = build_bundle(module, spec, digests, project.config.tokens.encoding)
+            if store is not None and name in keys:
+                store.put("module", keys[name], (module_diags, bundle))
+        diagnostics.extend(module_diags)
+        if bundle is not None and name in wanted:
+            bundles[name] = bundle
     return CompileResult(project, graph, program, bundles, sorted_diagnostics(diagnostics))
+
+
+def _closure_key(project: Project, graph: ModuleGraph, name: str) -> str:
+    parts = [name, project.config.tokens.encoding]
+    for dep in sorted(graph.closure(name)):
+        src = graph.sources.get(dep)
+        parts.append(f"{dep}={src.path}:{src.digest}" if src else f"{dep}=?")
+    module = graph.modules[name]
+    for decl in module.of(ast.OutputDecl):
+        if decl.kind == "file" and decl.path is not None:
+            target = project.root / decl.path.value
+            try:
+                parts.append("schema=" + decl.path.value + ":" + hashlib.sha256(target.read_bytes()).hexdigest())
+            except OSError:
+                parts.append("schema=" + decl.path.value + ":missing")
+    return build_cache.key(*parts)
 
 
 def _parser(overlays: dict[str, str], store):

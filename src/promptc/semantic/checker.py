@@ -68,12 +68,14 @@ class Program:
     diagnostics: list[Diagnostic]
 
 
-def check_program(graph: ModuleGraph, read_schema: SchemaReader) -> Program:
+def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] | None = None) -> Program:
+    """Check the modules of `graph` in dependency order (only those in `only`, if given:
+    the caller guarantees it is closed under imports)."""
     exports: dict[str, Exports] = {}
     modules: dict[str, CheckedModule] = {}
     diagnostics: list[Diagnostic] = []
     for name in graph.order:
-        if name not in graph.sources:
+        if name not in graph.sources or (only is not None and name not in only):
             continue
         checked = ModuleChecker(graph, name, exports, read_schema).run()
         exports[name] = checked.exports
