@@ -13,10 +13,9 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__
-from .source import SourceFile
 
 _SALT = f"promptc {__version__} cache/1".encode()
 
@@ -57,15 +56,3 @@ class Cache:
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
-
-    def parsed(self, src: SourceFile, parse: Callable[[SourceFile], Any]) -> Any:
-        """Parse `src`, or reuse the result for the same path, module name and text."""
-        k = key("parse", src.path, src.module, src.text)
-        hit = self.get("parse", k)
-        if hit is not None:
-            self.hits += 1
-            return hit
-        self.misses += 1
-        value = parse(src)
-        self.put("parse", k, value)
-        return value

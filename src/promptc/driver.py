@@ -19,10 +19,10 @@ from .emit import lock as lockfile
 from .emit.bundle import BundleConflict, build_bundle, build_spec, write_bundle, write_index
 from .modules.loader import Location, ModuleIndex, discover, module_name
 from .modules.resolver import ModuleGraph, build_graph
+from .modules.store import ModuleStore
 from .semantic.checker import Program, check_program
 from .source import SourceFile, Span
-from .syntax import ast, parse_module
-from .tokens import UnknownEncoding, encoder
+from .tokens import UnknownEncoding, check_encoding
 
 
 class UsageError(Exception):
@@ -89,16 +89,15 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     diagnostics.extend(index.diagnostics)
     roots = _roots(project, index, targets)
     try:
-        encoder(project.config.tokens.encoding)
+        check_encoding(project.config.tokens.encoding)
     except UnknownEncoding as exc:
         diagnostics.append(diag("invalid-config", str(exc), Span.point("promptc.toml", 1, 1)))
         return CompileResult(project, None, None, {}, sorted_diagnostics(diagnostics))
 
     store = build_cache.Cache(project.cache_dir) if use_cache and not overlays else None
-    parse = _parser(overlays or {}, store)
     if progress:
         progress("parse", len(roots))
-    graph = build_graph(index, roots, parse=parse)
+    graph = build_graph(index, roots, ModuleStore(store, overlays))
     diagnostics.extend(graph.diagnostics)
     reader = _schema_reader(project)
 
@@ -148,25 +147,12 @@ def _closure_key(project: Project, graph: ModuleGraph, name: str) -> str:
     for dep in sorted(graph.closure(name)):
         src = graph.sources.get(dep)
         parts.append(f"{dep}={src.path}:{src.digest}" if src else f"{dep}=?")
-    module = graph.modules[name]
-    for decl in module.of(ast.OutputDecl):
-        if decl.kind == "file" and decl.path is not None:
-            target = project.root / decl.path.value
-            try:
-                parts.append("schema=" + decl.path.value + ":" + hashlib.sha256(target.read_bytes()).hexdigest())
-            except OSError:
-                parts.append("schema=" + decl.path.value + ":missing")
+    for path in graph.headers[name].schema_files:
+        try:
+            parts.append(f"schema={path}:" + hashlib.sha256((project.root / path).read_bytes()).hexdigest())
+        except OSError:
+            parts.append(f"schema={path}:missing")
     return build_cache.key(*parts)
-
-
-def _parser(overlays: dict[str, str], store):
-    def parse(src: SourceFile):
-        if src.module in overlays:
-            src = SourceFile(src.path, overlays[src.module], src.module)
-        if store is None:
-            return parse_module(src)
-        return store.parsed(src, parse_module)
-    return parse
 
 
 def _roots(project: Project, index: ModuleIndex, targets: Iterable[Path] | None) -> list[str]:
@@ -227,11 +213,10 @@ def read_lock(project: Project) -> tuple[lockfile.Lock, str | None, list[Diagnos
 
 
 def version_span(result: CompileResult, name: str) -> Span | None:
-    module = result.graph.modules.get(name) if result.graph else None
-    if module is None:
+    header = result.graph.headers.get(name) if result.graph else None
+    if header is None:
         return None
-    spans = module.front_spans or {}
-    return spans.get(("version", "$value")) or Span.point(module.path, 1, 1)
+    return header.version_span or Span.point(result.graph.displays[name], 1, 1)
 
 
 def build(project: Project, *, locked: bool = False, out: Path | None = None) -> BuildResult:
@@ -326,10 +311,9 @@ def version_bump(project: Project, names: list[str] | None = None) -> BumpResult
 def _rewrite_version(project: Project, compiled: CompileResult, name: str, version: str) -> None:
     from .emit.bundle import atomic_write
 
-    module = compiled.graph.modules[name]
     src = compiled.graph.sources[name]
-    span = (module.front_spans or {}).get(("version", "$value"))
-    path = project.root / module.path
+    span = compiled.graph.headers[name].version_span
+    path = project.root / src.path
     if span is None:
         raise UsageError(f"{module.path} has no `version:` to bump")
     start = src.offset(span.line, span.column)

@@ -12,13 +12,18 @@ class UnknownEncoding(ValueError):
     pass
 
 
+def check_encoding(name: str) -> None:
+    """Raise UnknownEncoding for a name that cannot load offline (without loading it)."""
+    if name not in OFFLINE:
+        raise UnknownEncoding(f"token encoding `{name}` is not available offline; use one of: "
+                              + ", ".join(sorted(OFFLINE)))
+
+
 @lru_cache(maxsize=None)
 def encoder(name: str):
     import tiktoken
 
-    if name not in OFFLINE:
-        raise UnknownEncoding(f"token encoding `{name}` is not available offline; use one of: "
-                              + ", ".join(sorted(OFFLINE)))
+    check_encoding(name)
     return tiktoken.get_encoding(OFFLINE[name])
 
 

@@ -6,36 +6,51 @@ from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Label, diag, suggestion_note
 from ..source import SourceFile
-from ..syntax import ast, parse_module
+from ..syntax import ast
 from .loader import ModuleIndex, read_source
+from .store import Header, ModuleStore
 
 
 @dataclass
 class ModuleGraph:
-    """Parsed modules, their sources, resolved import edges and a dependency order."""
+    """Module headers, their sources, resolved import edges and a dependency order.
 
-    modules: dict[str, ast.Module] = field(default_factory=dict)
+    Full modules are parsed on demand (`module`), so a graph of unchanged modules costs
+    only their headers.
+    """
+
+    store: ModuleStore
+    headers: dict[str, Header] = field(default_factory=dict)
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    displays: dict[str, str] = field(default_factory=dict)
     # importer → list of (target module name, the import declaration)
     edges: dict[str, list[tuple[str, ast.Import | ast.FromImport]]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # dependencies before dependents
     in_cycle: set[str] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
+    def module(self, name: str) -> ast.Module:
+        src = self.sources.get(name)
+        if src is None:
+            return ast.Module(name, self.displays.get(name, name), None, {}, ())
+        return self.store.parse(src)[0]
+
     def imports_of(self, name: str) -> list[str]:
         return [t for t, _ in self.edges.get(name, [])]
 
     def closure(self, name: str) -> list[str]:
         """The module and everything it imports, transitively."""
-        seen: list[str] = []
+        seen: set[str] = set()
+        out: list[str] = []
         stack = [name]
         while stack:
             n = stack.pop()
-            if n in seen or n not in self.modules:
+            if n in seen or n not in self.headers:
                 continue
-            seen.append(n)
+            seen.add(n)
+            out.append(n)
             stack.extend(self.imports_of(n))
-        return seen
+        return out
 
 
 def target_name(importer: str, level: int, parts: tuple[str, ...]) -> str | None:
@@ -50,30 +65,30 @@ def target_name(importer: str, level: int, parts: tuple[str, ...]) -> str | None
     return ".".join(full) if full else None
 
 
-def build_graph(index: ModuleIndex, roots: list[str], parse=parse_module) -> ModuleGraph:
-    """Parse `roots` and everything they import; `parse` may be a caching wrapper."""
-    graph = ModuleGraph()
+def build_graph(index: ModuleIndex, roots: list[str], store: ModuleStore) -> ModuleGraph:
+    """Resolve `roots` and everything they import, from module headers."""
+    graph = ModuleGraph(store)
     pending = list(roots)
     while pending:
         name = pending.pop()
-        if name in graph.modules:
+        if name in graph.headers:
             continue
         loc = index.find(name)
         if loc is None:
             continue
+        graph.displays[name] = loc.display
         src, read_diags = read_source(loc)
         graph.diagnostics.extend(read_diags)
         if src is None:
-            graph.modules[name] = ast.Module(name, loc.display, None, {}, ())
+            graph.headers[name] = Header((), (), None, False, ())
             continue
-        module, parse_diags = parse(src)
-        graph.diagnostics.extend(parse_diags)
-        graph.modules[name] = module
+        src = store.source(src)
+        header = store.header(src)
+        graph.diagnostics.extend(header.diagnostics)
+        graph.headers[name] = header
         graph.sources[name] = src
         edges = graph.edges.setdefault(name, [])
-        for decl in module.decls:
-            if not isinstance(decl, (ast.Import, ast.FromImport)):
-                continue
+        for decl in header.imports:
             level = decl.level if isinstance(decl, ast.FromImport) else 0
             target = target_name(name, level, decl.module)
             shown = "." * level + ".".join(decl.module)
@@ -100,9 +115,9 @@ def build_graph(index: ModuleIndex, roots: list[str], parse=parse_module) -> Mod
 def _order_and_cycles(graph: ModuleGraph) -> None:
     """Topological order (iterative DFS); each cycle reported once, naming every module."""
     WHITE, GREY, BLACK = 0, 1, 2
-    color = {n: WHITE for n in graph.modules}
+    color = {n: WHITE for n in graph.headers}
     reported: set[frozenset] = set()
-    for start in sorted(graph.modules):
+    for start in sorted(graph.headers):
         if color[start] != WHITE:
             continue
         stack: list[tuple[str, int]] = [(start, 0)]

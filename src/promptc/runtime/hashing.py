@@ -8,9 +8,14 @@ two functions from here so that writer and reader cannot disagree.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 from typing import Any
 
 import rfc8785
+
+
+_MAX_INT = 2**53 - 1
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -18,8 +23,51 @@ def canonical_json(obj: Any) -> bytes:
 
     Raises `rfc8785.CanonicalizationError` for values JSON cannot carry exactly
     (integers beyond ±(2**53 - 1), NaN, infinities, non-string keys).
+
+    Values whose keys all lie in the Basic Multilingual Plane and whose floats print the
+    same in both languages serialise to the same bytes with the C JSON encoder (same
+    escapes, and UTF-16 key order equals code point order there), which is an order of
+    magnitude faster; everything else goes through `rfc8785`. A property test holds the
+    two paths to the same bytes.
     """
+    if _plain(obj):
+        try:
+            return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: let rfc8785 report it
+            pass
     return rfc8785.dumps(obj)
+
+
+def _plain(obj: Any) -> bool:
+    stack = [obj]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        o = pop()
+        t = type(o)
+        if t is str or t is bool or o is None:
+            continue
+        if t is int:
+            if -_MAX_INT <= o <= _MAX_INT:
+                continue
+            return False
+        if t is dict:
+            for k, v in o.items():
+                if type(k) is not str or (k and max(k) > "\uffff"):
+                    return False
+                push(v)
+            continue
+        if t is list:
+            extend(o)
+            continue
+        if t is float:
+            # Python's repr and ECMAScript's Number.prototype.toString agree on the
+            # shortest round-trip digits; their layouts agree for non-integral values in
+            # [1e-4, 1e16) (integral floats print as "1.0" in Python but "1" in JCS).
+            if math.isfinite(o) and 1e-4 <= abs(o) < 1e16 and not o.is_integer():
+                continue
+            return False
+        return False
+    return True
 
 
 def spec_hash(spec: dict) -> str:

@@ -88,7 +88,7 @@ class ModuleChecker:
     def __init__(self, graph: ModuleGraph, name: str, exports: dict[str, Exports], read_schema: SchemaReader):
         self.graph = graph
         self.name = name
-        self.module = graph.modules[name]
+        self.module = graph.module(name)
         self.source = graph.sources[name]
         self.exports = exports
         self.read_schema = read_schema

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
 import yaml
+from yaml.constructor import SafeConstructor
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..diagnostics import Diagnostic, diag, suggestion_note
 from ..source import SourceFile, Span
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
@@ -133,8 +135,8 @@ def parse_front_matter(src: SourceFile) -> FrontMatterResult:
     # Parse the YAML with the file's own positions: blank out everything before it.
     yaml_text = "\n" * src.text.count("\n", 0, start) + src.text[start:end]
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        data = yaml.load(yaml_text, Loader=yaml.SafeLoader)
+        node = yaml.compose(yaml_text, Loader=_LOADER)
+        data = SafeConstructor().construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (2, 1)
