@@ -102,3 +102,46 @@ def test_any_text_edit_changes_the_hash(inserted: str) -> None:
 
 def test_a_change_in_an_imported_module_changes_the_hash() -> None:
     assert _hash({"answer.prompt": BASE, "shared/tone.prompt": LIB.replace("kind", "kind and brief")}) != BASE_HASH
+
+
+template_pieces = st.sampled_from([
+    "{{ name }}", "{{ name | upper }}", "{{ items | join(', ') }}", "{{ opt }}", "{{ opt | trim }}",
+    "{% if opt %}", "{% if n >= 2 %}", "{% if tier == 'pro' %}", "{% elif tier in ['a'] %}", "{% else %}",
+    "{% endif %}", "{% for x in items %}", "{% for t in turns %}{{ t.text }}", "{{ loop.index }}",
+    "{% endfor %}", "{{ frag }}", "{{ frag(who=name) }}", "{{ frag(who=1) }}", "{{ tools.search }}",
+    "{{ tools.nope }}", "{{ x.y.z }}", "{{ name ~ 'a' }}", "{% set a = 1 %}", "{{ name() }}",
+    "{{ 1 + 2 }}", "{{ name if opt else 'x' }}", "{# c #}", "{{", "}}", "{%", "%}", "text ", "\n",
+    "{{ name | default('x') | length }}", "{{ turns | tojson }}", "{{ not opt and n < 3 }}",
+    "{{ lib.hello }}", "{{ lib.missing }}", "{{ lib.hello(x=1) }}", "{% raw %}{{ }}{% endraw %}",
+])
+MODULE = '''---
+version: 1.0.0
+---
+import lib
+type Turn {{ text: str }}
+input name: str
+input opt: str?
+input n: int?
+input tier: "pro" | "free" = "free"
+input items: list[str] = []
+input turns: list[Turn] = []
+tool search(q: str) "Search."
+fragment frag(who: str) """
+Hi {{{{ who }}}}
+"""
+system """
+{body}
+"""
+'''
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(template_pieces, max_size=12).map("".join))
+def test_checker_never_raises_on_template_text(body: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = compile_files(Path(tmp), {"a.prompt": MODULE.format(body=body.replace('"""', "")),
+                                           "lib.prompt": 'fragment hello """\nHello\n"""\n'})
+        for d in result.diagnostics:
+            assert d.span is not None and d.span.line >= 1
+        if result.ok:
+            assert "a" in result.bundles

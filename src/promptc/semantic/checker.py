@@ -111,6 +111,9 @@ class ModuleChecker:
         spans[name] = span
 
     def run(self) -> CheckedModule:
+        # A module with syntax errors exports what it could parse; names missing from it
+        # are not reported again in its importers.
+        self.out.complete = not any(d.is_error for d in graph_header_diags(self.graph, self.name))
         self.bind_imports()
         local_types = self.declare_types()
         resolver = TypeResolver(self.sink, self.imported_types.get, local_types,
@@ -150,6 +153,8 @@ class ModuleChecker:
                     self.imported_types[b.text] = ex.types[n]
                 elif n in ex.tools:
                     self._bind(self.tools, self.tool_spans, b.text, ex.tools[n], b.span, "tool")
+                elif not ex.complete:
+                    self._bind_unknown(b)
                 else:
                     self._bind_unknown(b)
                     self.sink.error("unknown-import-name", f"module `{target}` has no fragment, type or tool `{n}`",
@@ -262,14 +267,13 @@ class ModuleChecker:
             return {"type": "json", "schema": {}}
         return {"type": "json", "schema": schema}
 
-    def _module_fragments(self, module: str):
-        ex = self.exports.get(module)
-        return ex.fragments if ex is not None else None
+    def _module_exports(self, module: str) -> Exports | None:
+        return self.exports.get(module)
 
     def _template(self, block, names: dict, where: str, checked: CheckedModule) -> tuple[list[dict], ParsedTemplate]:
         parsed, diags = parse_template(self.source, block)
         self.sink.extend(diags)
-        tc = TemplateChecker(parsed, names, self.tools, self._module_fragments, self.sink, where)
+        tc = TemplateChecker(parsed, names, self.tools, self._module_exports, self.sink, where)
         body = tc.check()
         checked.tool_refs.extend(tc.tool_refs)
         return body, parsed
@@ -296,3 +300,8 @@ class ModuleChecker:
                                 Span.point(self.source.path, 1, 1, 3) if self.module.front is not None
                                 else first.role.span,
                                 notes=("add front matter at the top:\n---\nversion: 1.0.0\n---",))
+
+
+def graph_header_diags(graph: ModuleGraph, name: str) -> tuple[Diagnostic, ...]:
+    header = graph.headers.get(name)
+    return header.diagnostics if header else ()

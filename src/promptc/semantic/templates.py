@@ -17,7 +17,7 @@ from ..source import Span
 from ..syntax.template import ParsedTemplate
 from . import types as T
 from .portability import ALLOWED_FILTERS, expression_hint, statement_hint
-from .symbols import FragmentSym, ToolSym
+from .symbols import Exports, FragmentSym, ToolSym
 
 LOOP_FIELDS = {"index": T.Int(), "first": T.Bool(), "last": T.Bool()}
 COMPARE_OPS = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in",
@@ -43,12 +43,13 @@ class TemplateChecker:
     """Checks one text block. `names` are the module-level names visible in it."""
 
     def __init__(self, parsed: ParsedTemplate, names: Mapping[str, Binding], tools: Mapping[str, ToolSym],
-                 module_fragments: Callable[[str], Mapping[str, FragmentSym] | None], sink: DiagnosticSink,
+                 module_exports: Callable[[str], Exports | None], sink: DiagnosticSink,
                  where: str):
         self.parsed = parsed
         self.names = names
         self.tools = tools
-        self.module_fragments = module_fragments
+        self.module_exports = module_exports
+        self.narrowed: list[frozenset[tuple[str, ...]]] = []  # paths known non-null here
         self.sink = sink
         self.where = where  # "message" or "fragment"
         self.scopes: list[dict[str, Var]] = []
@@ -58,6 +59,9 @@ class TemplateChecker:
     # --- positions -----------------------------------------------------------------
     def _extent(self, node: nodes.Node) -> tuple[int, int]:
         text = self.parsed.block.text
+        if node.lineno is None:  # jinja2 leaves some helper nodes (Operand) unpositioned
+            ends = [self._extent(c) for c in node.iter_child_nodes()]
+            return (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else (0, 1)
         start = max(node.lineno - 1, 0)
         if isinstance(node, nodes.Name):
             return start, start + len(node.name)
@@ -115,9 +119,8 @@ class TemplateChecker:
                     out.append(self.output(child))
             return out
         if isinstance(node, nodes.If):
-            branches = [{"cond": self.expr(node.test)[0], "body": self.block(node.body)}]
-            for elif_ in node.elif_:
-                branches.append({"cond": self.expr(elif_.test)[0], "body": self.block(elif_.body)})
+            branches = [{"cond": self.expr(test)[0], "body": self.guarded(test, body)}
+                        for test, body in [(node.test, node.body)] + [(e.test, e.body) for e in node.elif_]]
             return [{"kind": "if", "branches": branches, "else": self.block(node.else_)}]
         if isinstance(node, nodes.For):
             return [self.for_loop(node)]
@@ -125,6 +128,19 @@ class TemplateChecker:
         self.sink.error("non-portable-template", f"{what} is not part of the portable template subset",
                         self.parsed.node_span(node), notes=(instead,))
         return []
+
+    def guarded(self, test: nodes.Node, body: list[nodes.Node]) -> list[dict]:
+        """Check a branch body knowing its condition held: what it tested is not null."""
+        self.narrowed.append(truthy_paths(test))
+        try:
+            return self.block(body)
+        finally:
+            self.narrowed.pop()
+
+    def _narrow(self, ir: dict, ty: T.Type) -> Expr:
+        if ir["kind"] == "var" and T.is_optional(ty) and any(tuple(ir["path"]) in n for n in self.narrowed):
+            return ir, T.strip_optional(ty)
+        return ir, ty
 
     def for_loop(self, node: nodes.For) -> dict:
         if node.else_:
@@ -194,8 +210,12 @@ class TemplateChecker:
         if isinstance(node, nodes.Call):
             target = node.node
             call_args = node.kwargs
-        frag = self._fragment_target(target)
+        is_member, frag = self._module_member(target)
+        if not is_member:
+            frag = self._fragment_name(target)
         if frag is None:
+            if is_member:
+                return {"kind": "text", "text": ""}  # already reported
             if isinstance(node, nodes.Call) and isinstance(target, nodes.Name) and target.name not in self.names \
                     and not self._is_local(target.name):
                 self._undeclared(target)
@@ -206,38 +226,50 @@ class TemplateChecker:
                             self.span(node.args[0] if node.args else node),
                             notes=("write each argument as `param=value`",))
         self.fragment_refs.append(frag)
-        args = self.fragment_args(frag, call_args or [], node)
+        written = target.name if isinstance(target, nodes.Name) else f"{target.node.name}.{target.attr}"
+        args = self.fragment_args(frag, call_args or [], node, written)
         return {"kind": "call", "fragment": frag, "args": args}
 
-    def _fragment_target(self, node: nodes.Node) -> FragmentSym | None:
+    def _fragment_name(self, node: nodes.Node) -> FragmentSym | None:
         if isinstance(node, nodes.Name) and not self._is_local(node.name):
             binding = self.names.get(node.name)
             return binding if isinstance(binding, FragmentSym) else None
-        if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and not self._is_local(node.node.name):
-            binding = self.names.get(node.node.name)
-            if isinstance(binding, ModuleAlias):
-                frags = self.module_fragments(binding.module)
-                if frags is None:
-                    return None
-                if node.attr not in frags:
-                    self.sink.error("unknown-module-member", f"module `{binding.module}` has no fragment `{node.attr}`",
-                                    self.name_span(node), notes=suggestion_note(node.attr, frags) or (
-                                        ("its fragments: " + ", ".join(sorted(frags))) if frags
-                                        else f"`{binding.module}` defines no fragments",))
-                    return None
-                return frags[node.attr]
         return None
 
-    def fragment_args(self, frag: FragmentSym, kwargs: list[nodes.Keyword], node: nodes.Node) -> dict[str, dict]:
+    def _module_member(self, node: nodes.Node) -> tuple[bool, FragmentSym | None]:
+        """For `alias.name` on an imported module: (True, its fragment, or None once reported)."""
+        if not (isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name)
+                and not self._is_local(node.node.name)):
+            return False, None
+        binding = self.names.get(node.node.name)
+        if not isinstance(binding, ModuleAlias):
+            return False, None
+        exports = self.module_exports(binding.module)
+        if exports is None:
+            return True, None  # the module is in an import cycle: already reported
+        frags = exports.fragments
+        if node.attr in frags:
+            return True, frags[node.attr]
+        if exports.complete:
+            self.sink.error("unknown-module-member", f"module `{binding.module}` has no fragment `{node.attr}`",
+                            self.name_span(node), notes=suggestion_note(node.attr, frags) or (
+                                ("its fragments: " + ", ".join(sorted(frags))) if frags
+                                else f"`{binding.module}` defines no fragments",))
+        return True, None
+
+    def fragment_args(self, frag: FragmentSym, kwargs: list[nodes.Keyword], node: nodes.Node,
+                      written: str) -> dict[str, dict]:
         params = {p.name: p for p in (frag.params or ())}
         given: dict[str, dict] = {}
         for kw in kwargs:
             if kw.key not in params:
+                value_at = self._extent(kw.value)[0]
+                key_at = self.parsed.block.text.rfind(kw.key, 0, value_at)
                 self.sink.error("unknown-argument", f"fragment `{frag.name}` has no parameter `{kw.key}`",
-                                self.parsed.node_span(kw, len(kw.key)),
+                                self.parsed.span_at(key_at, len(kw.key)) if key_at >= 0 else self.span(kw.value),
                                 notes=suggestion_note(kw.key, params) or (
                                     ("its parameters: " + ", ".join(params)) if params else
-                                    f"`{frag.name}` takes no arguments: write `{{{{ {frag.name} }}}}`",))
+                                    f"`{frag.name}` takes no arguments: write `{{{{ {written} }}}}`",))
                 continue
             ir, ty = self.expr(kw.value)
             want = params[kw.key].type
@@ -285,7 +317,7 @@ class TemplateChecker:
                 return {"kind": "const", "value": None}, T.Unknown()
             var = self._lookup(node.name)
             if var is not None:
-                return {"kind": "var", "path": [node.name]}, var.type
+                return self._narrow({"kind": "var", "path": [node.name]}, var.type)
             binding = self.names.get(node.name)
             if binding is not None:
                 kind = "a fragment" if isinstance(binding, FragmentSym) else "a module"
@@ -326,12 +358,18 @@ class TemplateChecker:
             return self.compare(node)
         if isinstance(node, (nodes.And, nodes.Or)):
             kind = "and" if isinstance(node, nodes.And) else "or"
-            left, right = self.expr(node.left)[0], self.expr(node.right)[0]
+            left = self.expr(node.left)[0]
+            # In `a and b`, b is only evaluated when a is truthy: a's paths are non-null there.
+            guard = truthy_paths(node.left) if kind == "and" else frozenset()
+            self.narrowed.append(guard)
+            right = self.expr(node.right)[0]
+            self.narrowed.pop()
             args = (left["args"] if left["kind"] == kind else [left]) + [right]
             return {"kind": kind, "args": args}, T.Bool()
         if isinstance(node, nodes.Not):
             return {"kind": "not", "arg": self.expr(node.node)[0]}, T.Bool()
-        if isinstance(node, nodes.Call) and self._fragment_target(node.node) is not None:
+        if isinstance(node, nodes.Call) and (self._fragment_name(node.node) is not None
+                                             or self._module_member(node.node)[0]):
             self.sink.error("type-mismatch", "a fragment is text to inline, not a value", self.span(node),
                             notes=("write `{{ fragment(…) }}` on its own",))
             return {"kind": "const", "value": None}, T.Unknown()
@@ -349,11 +387,11 @@ class TemplateChecker:
         if isinstance(node.node, nodes.Name) and node.node.name == "tools" and not self._is_local("tools"):
             self.tool_use(node)
             return {"kind": "const", "value": node.attr}, T.Str()
-        if self._fragment_target(node) is not None or (
-                isinstance(node.node, nodes.Name) and isinstance(self.names.get(node.node.name), ModuleAlias)
-                and not self._is_local(node.node.name)):
-            self.sink.error("type-mismatch", "a fragment is text to inline, not a value", self.span(node),
-                            notes=("write `{{ module.fragment }}` on its own",))
+        is_member, frag = self._module_member(node)
+        if is_member:
+            if frag is not None:
+                self.sink.error("type-mismatch", "a fragment is text to inline, not a value", self.span(node),
+                                notes=("write `{{ module.fragment }}` on its own",))
             return {"kind": "const", "value": None}, T.Unknown()
         base_ir, base_ty = self.expr(node.node)
         loop = self._lookup("loop") if isinstance(node.node, nodes.Name) and node.node.name == "loop" else None
@@ -374,9 +412,9 @@ class TemplateChecker:
                                 notes=suggestion_note(node.attr, names) or ("fields: " + ", ".join(names),))
                 return {"kind": "const", "value": None}, T.Unknown()
             result = field_ty if not T.is_optional(base_ty) else T.Optional(T.strip_optional(field_ty))
-            return _extend(base_ir, node.attr), result
+            return self._narrow(_extend(base_ir, node.attr), result)
         if isinstance(ty, T.Map):
-            return _extend(base_ir, node.attr), T.Optional(ty.value)
+            return self._narrow(_extend(base_ir, node.attr), T.Optional(ty.value))
         self.sink.error("unknown-field", f"`{T.display(base_ty)}` has no fields (looked up `.{node.attr}`)",
                         self.name_span(node), notes=("only object types have fields",))
         return {"kind": "const", "value": None}, T.Unknown()
@@ -442,8 +480,11 @@ class TemplateChecker:
                         notes=("apply it to a value of that type",))
 
     def _maybe_null(self, span: Span, name: str, node: nodes.Filter) -> None:
-        self.sink.error("filter-argument", f"`{name}` is applied to a value that may be null", span,
-                        notes=(f'write `| default("") | {name}` or test it with `{{% if … %}}` first',))
+        shown = self.parsed.block.text[slice(*self._extent(node.node))]
+        empty = "[]" if name == "join" else '""'
+        self.sink.error("filter-argument", f"`{name}` is applied to `{shown}`, which may be null", span,
+                        notes=(f"wrap it in `{{% if {shown} %}}…{{% endif %}}`, or write "
+                               f"`{shown} | default({empty}) | {name}`",))
 
     def compare(self, node: nodes.Compare) -> Expr:
         if len(node.ops) != 1:
@@ -470,6 +511,13 @@ class TemplateChecker:
         else:
             ok = (T.is_numeric(left_ty) and T.is_numeric(right_ty)) or (
                 T.is_stringlike(left_ty) and T.is_stringlike(right_ty))
+            maybe_null = [n for n, t in ((node.expr, left_ty), (op.expr, right_ty)) if T.is_optional(t)]
+            if ok and maybe_null:
+                shown = self.parsed.block.text[slice(*self._extent(maybe_null[0]))]
+                self.sink.error("type-mismatch", f"`{shown}` may be null, and `{symbol}` needs a value",
+                                self.span(maybe_null[0]),
+                                notes=(f"test it first: `{shown} and {self.parsed.block.text[slice(*self._extent(node))]}`"
+                                       ", or give it a default",))
             if not ok:
                 self.sink.error("type-mismatch", f"`{symbol}` needs two numbers or two strings, got "
                                 f"`{T.display(left_ty)}` and `{T.display(right_ty)}`", self.span(node),
@@ -536,3 +584,28 @@ def _mismatch_hint(src: T.Type, dst: T.Type) -> tuple[str, ...]:
 
 
 assignable = _assignable
+
+
+def node_path(node: nodes.Node) -> tuple[str, ...] | None:
+    """`a.b.c` as ("a", "b", "c"); None for anything that is not a plain reference."""
+    if isinstance(node, nodes.Name):
+        return (node.name,)
+    if isinstance(node, nodes.Getattr):
+        base = node_path(node.node)
+        return base + (node.attr,) if base else None
+    return None
+
+
+def truthy_paths(test: nodes.Node) -> frozenset[tuple[str, ...]]:
+    """References that cannot be null when `test` is truthy."""
+    path = node_path(test)
+    if path is not None:
+        return frozenset({path})
+    if isinstance(test, nodes.And):
+        return truthy_paths(test.left) | truthy_paths(test.right)
+    if isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0].op in ("eq", "gt", "gteq", "lt", "lteq"):
+        other = test.ops[0].expr
+        if isinstance(other, nodes.Const) and other.value is not None:
+            left = node_path(test.expr)
+            return frozenset({left}) if left else frozenset()
+    return frozenset()
