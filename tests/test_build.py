@@ -54,6 +54,7 @@ def project(tmp_path, monkeypatch):
 def test_build_writes_valid_bundles_and_a_lock(project):
     result = run(project, "build")
     assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output  # no progress line or colour when piped
     built = bundles(project)
     validator = jsonschema.Draft202012Validator(bundle_schema())
     for bundle in built.values():
@@ -176,3 +177,22 @@ def test_check_a_single_file(project):
     assert run(project, "check", "prompts/answer.prompt").exit_code == 0
     assert run(project, "check", "prompts/other.prompt").exit_code == 1
     assert run(project, "check").exit_code == 1
+
+
+def test_progress_is_drawn_only_on_a_terminal():
+    import io
+
+    from promptc.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        p = Progress(stream, interval=0)
+        p("Checking", 1, 2)
+        p("Checking", 2, 2)
+        p.clear()
+    assert "Checking 2/2" in tty.getvalue()
+    assert pipe.getvalue() == ""

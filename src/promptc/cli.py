@@ -16,6 +16,7 @@ import click
 
 from . import __version__, driver
 from .diagnostics import Diagnostic, Severity, render_json, render_text
+from .progress import Progress
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -102,7 +103,11 @@ def main() -> None:
 def build(directory: Path | None, locked: bool, out: Path | None, quiet: bool) -> None:
     """Compile every prompt of the project and write bundles and promptc.lock."""
     project = driver.open_project(directory)
-    result = driver.build(project, locked=locked, out=out)
+    progress = Progress(enabled=None if not quiet else False)
+    try:
+        result = driver.build(project, locked=locked, out=out, progress=progress)
+    finally:
+        progress.clear()
     report(result.diagnostics, result.compiled.sources, quiet=quiet)
     if not result.ok:
         if not quiet:
@@ -131,7 +136,11 @@ def check(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
     targets = None
     if paths and not (len(paths) == 1 and Path(paths[0]).resolve() == project.root):
         targets = list(paths)
-    result = driver.compile_project(project, targets)
+    progress = Progress(enabled=None if not quiet and fmt == "text" else False)
+    try:
+        result = driver.compile_project(project, targets, progress=progress)
+    finally:
+        progress.clear()
     report(result.diagnostics, result.sources, fmt, quiet)
     if not result.ok:
         sys.exit(EXIT_FINDINGS)

@@ -79,7 +79,7 @@ def _schema_reader(project: Project):
 
 def compile_project(project: Project, targets: Iterable[Path] | None = None,
                     overlays: dict[str, str] | None = None, use_cache: bool = True,
-                    progress: Callable[[str, int], None] | None = None) -> CompileResult:
+                    progress: Callable[[str, int, int], None] | None = None) -> CompileResult:
     """Compile the project (or the modules of `targets`) into bundles in memory.
 
     `overlays` maps module names to unsaved text (the language server's open buffers).
@@ -95,9 +95,7 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
         return CompileResult(project, None, None, {}, sorted_diagnostics(diagnostics))
 
     store = build_cache.Cache(project.cache_dir) if use_cache and not overlays else None
-    if progress:
-        progress("parse", len(roots))
-    graph = build_graph(index, roots, ModuleStore(store, overlays))
+    graph = build_graph(index, roots, ModuleStore(store, overlays), progress=progress)
     diagnostics.extend(graph.diagnostics)
     reader = _schema_reader(project)
 
@@ -114,9 +112,7 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     need: set[str] = set()
     for name in stale:
         need.update(graph.closure(name))
-    if progress:
-        progress("check", len(need))
-    program = check_program(graph, reader, only=need)
+    program = check_program(graph, reader, only=need, progress=progress)
 
     bundles: dict[str, dict] = {}
     wanted = set(roots)
@@ -219,8 +215,9 @@ def version_span(result: CompileResult, name: str) -> Span | None:
     return header.version_span or Span.point(result.graph.displays[name], 1, 1)
 
 
-def build(project: Project, *, locked: bool = False, out: Path | None = None) -> BuildResult:
-    compiled = compile_project(project)
+def build(project: Project, *, locked: bool = False, out: Path | None = None,
+          progress: Callable[[str, int, int], None] | None = None) -> BuildResult:
+    compiled = compile_project(project, progress=progress)
     result = BuildResult(compiled)
     lock, lock_text, lock_diags = read_lock(project)
     compiled.diagnostics.extend(lock_diags)

@@ -65,7 +65,7 @@ def target_name(importer: str, level: int, parts: tuple[str, ...]) -> str | None
     return ".".join(full) if full else None
 
 
-def build_graph(index: ModuleIndex, roots: list[str], store: ModuleStore) -> ModuleGraph:
+def build_graph(index: ModuleIndex, roots: list[str], store: ModuleStore, progress=None) -> ModuleGraph:
     """Resolve `roots` and everything they import, from module headers."""
     graph = ModuleGraph(store)
     pending = list(roots)
@@ -73,6 +73,8 @@ def build_graph(index: ModuleIndex, roots: list[str], store: ModuleStore) -> Mod
         name = pending.pop()
         if name in graph.headers:
             continue
+        if progress:
+            progress("Parsing", len(graph.headers), max(len(roots), len(graph.headers) + 1))
         loc = index.find(name)
         if loc is None:
             continue

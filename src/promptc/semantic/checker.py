@@ -68,7 +68,8 @@ class Program:
     diagnostics: list[Diagnostic]
 
 
-def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] | None = None) -> Program:
+def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] | None = None,
+                  progress=None) -> Program:
     """Check the modules of `graph` in dependency order (only those in `only`, if given:
     the caller guarantees it is closed under imports)."""
     exports: dict[str, Exports] = {}
@@ -77,6 +78,8 @@ def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] 
     for name in graph.order:
         if name not in graph.sources or (only is not None and name not in only):
             continue
+        if progress:
+            progress("Checking", len(modules), len(only) if only is not None else len(graph.order))
         checked = ModuleChecker(graph, name, exports, read_schema).run()
         exports[name] = checked.exports
         modules[name] = checked
