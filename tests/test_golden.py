@@ -15,10 +15,12 @@ import shlex
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 from click.testing import CliRunner
 
 from promptc import __version__
 from promptc.cli import main
+from promptc.runtime import bundle_schema, spec_hash
 
 from . import txtar
 
@@ -41,8 +43,11 @@ def _materialise(archive: txtar.Archive, root: Path) -> None:
 
 
 def _bundle_text(root: Path, name: str) -> str:
+    """The built bundle (checked against the published schema and its hash), indented."""
     index = json.loads((root / "dist" / "index.json").read_text())
     bundle = json.loads((root / "dist" / index["bundles"][name]["file"]).read_text())
+    Draft202012Validator(bundle_schema()).validate(bundle)
+    assert bundle["hash"] == spec_hash(bundle["spec"])
     bundle["provenance"]["compiler"] = bundle["provenance"]["compiler"].replace(__version__, "X.Y.Z")
     return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
 

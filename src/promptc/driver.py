@@ -135,7 +135,36 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
         diagnostics.extend(module_diags)
         if bundle is not None and name in wanted:
             bundles[name] = bundle
-    return CompileResult(project, graph, program, bundles, sorted_diagnostics(diagnostics))
+    return CompileResult(project, graph, program, bundles, sorted_diagnostics(_with_chains(graph, roots, diagnostics)))
+
+
+def _with_chains(graph: ModuleGraph, roots: list[str], diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Attach "imported from …" to diagnostics in modules reached only through imports."""
+    by_file = {src.path: name for name, src in graph.sources.items()}
+    root_set = set(roots)
+    parents: dict[str, tuple[str, int]] = {}
+    queue = [r for r in roots if r in graph.headers]
+    seen = set(queue)
+    while queue:
+        name = queue.pop(0)
+        for target, decl in graph.edges.get(name, []):
+            if target not in seen:
+                seen.add(target)
+                parents[target] = (name, decl.span.line)
+                queue.append(target)
+    out = []
+    for d in diagnostics:
+        module = by_file.get(d.span.file) if d.span else None
+        if module is None or module in root_set or module not in parents or d.import_chain:
+            out.append(d)
+            continue
+        chain, node = [], module
+        while node in parents:
+            parent, line = parents[node]
+            chain.append(f"{graph.sources[parent].path}:{line} (`{parent}`)")
+            node = parent
+        out.append(replace(d, import_chain=tuple(chain)))
+    return out
 
 
 def _closure_key(project: Project, graph: ModuleGraph, name: str) -> str:
