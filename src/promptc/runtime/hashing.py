@@ -30,15 +30,35 @@ def canonical_json(obj: Any) -> bytes:
     magnitude faster; everything else goes through `rfc8785`. A property test holds the
     two paths to the same bytes.
     """
-    if _plain(obj):
+    plain = _plain(obj)
+    if plain:
         try:
-            return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            value = _integral_floats_as_ints(obj) if plain == _NORMALIZE else obj
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: let rfc8785 report it
             pass
     return rfc8785.dumps(obj)
 
 
-def _plain(obj: Any) -> bool:
+_NORMALIZE = 2
+
+
+def _integral_floats_as_ints(o: Any) -> Any:
+    """JCS writes 1.0 as `1`: the same text as the integer, so the integer may stand in."""
+    t = type(o)
+    if t is float:
+        return int(o) if o.is_integer() else o
+    if t is dict:
+        return {k: _integral_floats_as_ints(v) for k, v in o.items()}
+    if t is list:
+        return [_integral_floats_as_ints(v) for v in o]
+    return o
+
+
+def _plain(obj: Any) -> int:
+    """0: needs rfc8785; 1: the C encoder gives JCS bytes; 2: the same once integral floats
+    are written as integers."""
+    result = 1
     stack = [obj]
     pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
@@ -49,11 +69,11 @@ def _plain(obj: Any) -> bool:
         if t is int:
             if -_MAX_INT <= o <= _MAX_INT:
                 continue
-            return False
+            return 0
         if t is dict:
             for k, v in o.items():
                 if type(k) is not str or (k and max(k) > "\uffff"):
-                    return False
+                    return 0
                 push(v)
             continue
         if t is list:
@@ -65,9 +85,12 @@ def _plain(obj: Any) -> bool:
             # [1e-4, 1e16) (integral floats print as "1.0" in Python but "1" in JCS).
             if math.isfinite(o) and 1e-4 <= abs(o) < 1e16 and not o.is_integer():
                 continue
-            return False
-        return False
-    return True
+            if math.isfinite(o) and o.is_integer() and abs(o) <= _MAX_INT:
+                result = _NORMALIZE
+                continue
+            return 0
+        return 0
+    return result
 
 
 def spec_hash(spec: dict) -> str:
