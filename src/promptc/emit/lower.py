@@ -6,7 +6,6 @@ whitespace control are resolved, so the IR is the final text plus the dynamic pa
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..diagnostics import DiagnosticSink
@@ -25,7 +24,7 @@ class Lowerer:
         for node in body:
             kind = node["kind"]
             if kind == "text":
-                out.append(node)
+                out.append({"kind": "text", "text": node["text"]})
             elif kind == "expr":
                 out.append({"kind": "expr", "expr": self.expr(node["expr"], env, bound)})
             elif kind == "if":
@@ -108,7 +107,7 @@ def _hygienic(body: list[dict], args: dict[str, dict]) -> list[dict]:
     caller_names = _free_heads(list(args.values()))
     if not caller_names:
         return body
-    body = copy.deepcopy(body)
+    body = _copy(body)
 
     def walk(nodes: list[dict], renames: dict[str, str]) -> None:
         for n in nodes:
@@ -134,6 +133,15 @@ def _hygienic(body: list[dict], args: dict[str, dict]) -> list[dict]:
 
     walk(body, {})
     return body
+
+
+def _copy(o: Any) -> Any:
+    """Copy the IR's dicts and lists; leave leaves (and source origins) shared."""
+    if isinstance(o, dict):
+        return {k: _copy(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_copy(v) for v in o]
+    return o
 
 
 def _rename(e: Any, renames: dict[str, str]) -> Any:

@@ -88,6 +88,11 @@ class TemplateChecker:
             return min([start] + [e[0] for e in ends]), max(e[1] for e in ends)
         return start, start + 1
 
+    def _origin(self, node: nodes.Node) -> tuple[ParsedTemplate, int]:
+        """Where a node's text starts: the lint stage maps it back to the file. Lowering
+        drops it, so it never reaches a bundle."""
+        return self.parsed, self._extent(node)[0]
+
     def span(self, node: nodes.Node) -> Span:
         s, e = self._extent(node)
         return self.parsed.span_at(s, max(e - s, 1))
@@ -114,14 +119,14 @@ class TemplateChecker:
             out: list[dict] = []
             for child in node.nodes:
                 if isinstance(child, nodes.TemplateData):
-                    out.append({"kind": "text", "text": child.data})
+                    out.append({"kind": "text", "text": child.data, "origin": self._origin(child)})
                 else:
-                    out.append(self.output(child))
+                    out.append({**self.output(child), "origin": self._origin(child)})
             return out
         if isinstance(node, nodes.If):
             branches = [{"cond": self.expr(test)[0], "body": self.guarded(test, body)}
                         for test, body in [(node.test, node.body)] + [(e.test, e.body) for e in node.elif_]]
-            return [{"kind": "if", "branches": branches, "else": self.block(node.else_)}]
+            return [{"kind": "if", "branches": branches, "else": self.block(node.else_), "origin": self._origin(node)}]
         if isinstance(node, nodes.For):
             return [self.for_loop(node)]
         what, instead = statement_hint(node)
@@ -170,7 +175,7 @@ class TemplateChecker:
         self.scopes.append({"loop": Var("loop-object", T.Unknown()), var: Var("loop", item)})
         body = self.block(node.body)
         self.scopes.pop()
-        return {"kind": "for", "var": var, "iter": iter_ir, "body": body}
+        return {"kind": "for", "var": var, "iter": iter_ir, "body": body, "origin": self._origin(node)}
 
     # --- output --------------------------------------------------------------------
     def output(self, node: nodes.Node) -> dict:
@@ -202,7 +207,7 @@ class TemplateChecker:
                                 ("declared tools: " + ", ".join(declared)) if declared
                                 else f"declare it: `tool {name}(…) \"what it does\"`, or import it",))
         self.tool_refs.append((name, span))
-        return {"kind": "text", "text": name}
+        return {"kind": "text", "text": name, "tool": name}
 
     def fragment_use(self, node: nodes.Node) -> dict | None:
         call_args: list[nodes.Keyword] | None = None
