@@ -21,6 +21,7 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import random
@@ -106,6 +107,7 @@ def plan(n: int, seed: int) -> tuple[list[Lib], list[Prompt]]:
             members.append(i)
         layer_of.append(members)
 
+    by_folder: dict[str, list[int]] = {}
     for lib in libs:
         lower = [i for layer in layer_of[: lib.layer] for i in layer]
         if lower:
@@ -113,12 +115,13 @@ def plan(n: int, seed: int) -> tuple[list[Lib], list[Prompt]]:
             for t in sorted(rng.sample(lower, k)):
                 lib.imports.append((t, rng.choice(("import", "from"))))
         # Sometimes also a sibling in the same folder with a smaller index (relative import).
-        siblings = [o.index for o in libs[: lib.index] if o.folder == lib.folder]
+        siblings = by_folder.setdefault(lib.folder, [])
         if siblings and rng.random() < 0.3:
             lib.imports.append((rng.choice(siblings), "rel"))
+        siblings.append(lib.index)
 
     # Prompt modules: a skewed choice of 2-5 libraries, so a few are imported by many.
-    weights = [1.0 / (1 + rank) ** 0.9 for rank in range(n_lib)]
+    cum_weights = list(itertools.accumulate(1.0 / (1 + rank) ** 0.9 for rank in range(n_lib)))
     order = list(range(n_lib))
     rng.shuffle(order)
     order.sort(key=lambda i: libs[i].layer)  # lower layers get the heavier weights
@@ -133,7 +136,7 @@ def plan(n: int, seed: int) -> tuple[list[Lib], list[Prompt]]:
         k = min(n_lib, rng.randint(2, 5))
         chosen: list[int] = []
         while len(chosen) < k:
-            t = order[rng.choices(range(n_lib), weights)[0]]
+            t = order[rng.choices(range(n_lib), cum_weights=cum_weights)[0]]
             if t not in chosen:
                 chosen.append(t)
         styles = ["from"] + ["import"] + [rng.choice(("import", "from")) for _ in range(k - 2)]
@@ -318,13 +321,16 @@ def render_prompt(prompt: Prompt, libs: list[Lib], rng: random.Random) -> str:
 
 # --- write --------------------------------------------------------------------------
 
-def affected_by(lib_index: int, libs: list[Lib], prompts: list[Prompt]) -> list[str]:
-    """Prompts whose import closure contains library `lib_index` (their hash may change)."""
-    dependents = {lib_index}
-    for lib in libs[lib_index + 1:]:  # index order is topological
-        if any(t in dependents for t, _ in lib.imports):
-            dependents.add(lib.index)
-    return sorted(p.module for p in prompts if any(t in dependents for t, _ in p.imports))
+def fan_in(libs: list[Lib], prompts: list[Prompt]) -> dict[int, list[str]]:
+    """For each library, the prompts whose import closure contains it (their hash may change)."""
+    closure: list[frozenset[int]] = []
+    for lib in libs:  # index order is topological: imports come first
+        closure.append(frozenset({lib.index}).union(*(closure[t] for t, _ in lib.imports)))
+    reached: dict[int, list[str]] = {lib.index: [] for lib in libs}
+    for p in prompts:
+        for t in frozenset().union(*(closure[t] for t, _ in p.imports)):
+            reached[t].append(p.module)
+    return {k: sorted(v) for k, v in reached.items()}
 
 
 def generate(out_dir: Path, n: int, seed: int = 0) -> dict:
@@ -344,8 +350,8 @@ def generate(out_dir: Path, n: int, seed: int = 0) -> dict:
         _write(out_dir / prompt.path, render_prompt(prompt, libs, rng))
 
     # Edit targets: the library the most prompts depend on, and the last prompt.
-    fan_in = {lib.index: affected_by(lib.index, libs, prompts) for lib in libs}
-    hot = max(libs, key=lambda lib: (len(fan_in[lib.index]), -lib.index))
+    reached = fan_in(libs, prompts)
+    hot = max(libs, key=lambda lib: (len(reached[lib.index]), -lib.index))
     cold_prompt = prompts[-1]
     manifest = {
         "format": "promptc-bench/v1",
@@ -359,7 +365,7 @@ def generate(out_dir: Path, n: int, seed: int = 0) -> dict:
             "prompt": {"module": cold_prompt.module, "path": cold_prompt.path, "marker": PROMPT_MARKER,
                        "affected": [cold_prompt.module]},
             "library": {"module": hot.module, "path": hot.path, "marker": LIB_MARKER,
-                        "affected": fan_in[hot.index]},
+                        "affected": reached[hot.index]},
         },
     }
     (out_dir / "bench-manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

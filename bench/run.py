@@ -32,6 +32,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -97,6 +98,10 @@ def run_child(cmd: list[str], cwd: Path, log: Path, timeout: float | None) -> tu
             timer.start()
         try:
             _, status, ru = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted or terminated: do not leave the build running
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             if timer:
                 timer.cancel()
@@ -200,9 +205,20 @@ def environment(cli: list[str]) -> dict:
         version = subprocess.run(cli + ["--version"], capture_output=True, text=True, timeout=120).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         version = "unknown"
-    return {"promptc": version, "command": cli, "python": platform.python_version(),
-            "platform": platform.platform(), "cpus": os.cpu_count(),
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    return {"promptc": version, "command": cli, "pythonpath": os.environ.get("PYTHONPATH"),
+            "git": _git_state(), "python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+
+
+def _git_state() -> dict | None:
+    """The checkout's commit and whether src/ has uncommitted changes (read-only git calls)."""
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=HERE.parent, capture_output=True, text=True, timeout=30,
+                              check=True).stdout.strip()
+    try:
+        return {"head": git("rev-parse", "HEAD"), "src_dirty": bool(git("status", "--porcelain", "--", "src"))}
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or min(sizes) < 3:
         ap.error("every size must be at least 3")
     args.workdir = args.workdir.resolve()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so run_child can stop its build
     cli = find_promptc(args.promptc)
     progress = Progress()
     progress(f"promptc command: {' '.join(cli)}; lock mode: {args.lock_mode}")

@@ -15,13 +15,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from functools import lru_cache
 
-_SALT = f"promptc {__version__} cache/1".encode()
+from . import __version__
+from .resources import grammar_text
+
+@lru_cache(maxsize=1)
+def _salt() -> bytes:
+    """The compiler's own identity: its version and the bytes of its code and grammar, so
+    a cache never outlives a change to the compiler (released or not)."""
+    h = hashlib.sha256(f"promptc {__version__} cache/1".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    h.update(grammar_text().encode())
+    return h.digest()
 
 
 def key(*parts: str) -> str:
-    h = hashlib.sha256(_SALT)
+    h = hashlib.sha256(_salt())
     for p in parts:
         h.update(b"\0" + p.encode("utf-8"))
     return h.hexdigest()

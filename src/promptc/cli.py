@@ -200,6 +200,36 @@ def _read_inputs(path: Path | None) -> dict:
     return data
 
 
+@main.command("rules")
+@_guard
+def rules_command() -> None:
+    """List the lint rules with their codes and default severities."""
+    from .lint.registry import RULES
+
+    width = max(len(r.code.name) for r in RULES)
+    for rule in RULES:
+        click.echo(f"{rule.code.id}  {rule.code.name.ljust(width)}  {rule.code.severity.value:<7}  "
+                   f"{rule.code.description}")
+
+
+@main.command("rule")
+@click.argument("name")
+@_guard
+def rule_command(name: str) -> None:
+    """Explain one lint rule: what it does, why, an example and what to write instead."""
+    from .diagnostics import did_you_mean
+    from .lint.registry import RULES, rule_by_name
+
+    rule = rule_by_name(name)
+    if rule is None:
+        names = [r.code.name for r in RULES]
+        prefixed = [n for n in names if n.startswith(name)]
+        best = prefixed[0] if len(prefixed) == 1 else did_you_mean(name, names)
+        raise driver.UsageError(f"no rule named `{name}`" + (f"; did you mean `{best}`?" if best else
+                                                                "; `promptc rules` lists them"))
+    click.echo(rule.describe(), nl=False)
+
+
 @main.group()
 def version() -> None:
     """Versions of prompts."""

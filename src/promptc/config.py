@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -32,7 +33,8 @@ class ProjectSection(_Strict):
 class LintSection(_Strict):
     select: list[str] = []
     ignore: list[str] = []
-    severity: dict[str, str] = {}
+    severity: dict[str, Literal["error", "warning", "info", "off"]] = {}
+    options: dict[str, dict[str, Any]] = {}
 
 
 class TokensSection(_Strict):

@@ -6,6 +6,7 @@ nothing here prints or exits.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,8 @@ from . import cache as build_cache
 from .config import Project, find_root, load_project
 from .diagnostics import Diagnostic, DiagnosticSink, diag, sorted_diagnostics
 from .emit import lock as lockfile
+from .lint import runner as lint_runner
+from .lint.rule import ProjectFacts
 from .emit.bundle import BundleConflict, build_bundle, build_spec, write_bundle, write_index
 from .modules.loader import Location, ModuleIndex, discover, module_name
 from .modules.resolver import ModuleGraph, build_graph
@@ -79,7 +82,7 @@ def _schema_reader(project: Project):
 
 def compile_project(project: Project, targets: Iterable[Path] | None = None,
                     overlays: dict[str, str] | None = None, use_cache: bool = True,
-                    progress: Callable[[str, int, int], None] | None = None) -> CompileResult:
+                    progress: Callable[[str, int, int], None] | None = None, lint: bool = True) -> CompileResult:
     """Compile the project (or the modules of `targets`) into bundles in memory.
 
     `overlays` maps module names to unsaved text (the language server's open buffers).
@@ -98,10 +101,14 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     graph = build_graph(index, roots, ModuleStore(store, overlays), progress=progress)
     diagnostics.extend(graph.diagnostics)
     reader = _schema_reader(project)
+    rules, lint_problems = lint_runner.configure(project.config.lint, _config_span(project)) if lint else ([], [])
+    diagnostics.extend(lint_problems)
+    facts = lint_facts(project) if rules else None
 
     # A module's results depend only on the text of its import closure (and the schema
     # files it names): reuse them when that closure is unchanged.
-    keys = {n: _closure_key(project, graph, n) for n in graph.order if n not in graph.in_cycle}
+    lint_key = project.config.lint.model_dump_json() + (f"|{facts.today}" if rules else "|nolint")
+    keys = {n: _closure_key(project, graph, n, lint_key) for n in graph.order if n not in graph.in_cycle}
     cached: dict[str, tuple] = {}
     if store is not None:
         for name, k in keys.items():
@@ -130,6 +137,10 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
                 module_diags.extend(sink.items)
                 digests = {n: graph.sources[n].digest for n in graph.closure(name) if n in graph.sources}
                 bundle = build_bundle(module, spec, digests, project.config.tokens.encoding)
+                if rules and not any(d.is_error for d in module_diags):
+                    found = lint_runner.lint_module(module, rules, facts, facts.today)
+                    sources = {graph.sources[n].path: graph.sources[n] for n in graph.closure(name)}
+                    module_diags.extend(lint_runner.apply_config(found, project.config.lint, module, sources))
             if store is not None and name in keys:
                 store.put("module", keys[name], (module_diags, bundle))
         diagnostics.extend(module_diags)
@@ -167,8 +178,16 @@ def _with_chains(graph: ModuleGraph, roots: list[str], diagnostics: list[Diagnos
     return out
 
 
-def _closure_key(project: Project, graph: ModuleGraph, name: str) -> str:
-    parts = [name, project.config.tokens.encoding]
+def _config_span(project: Project) -> Span:
+    return Span.point(project.display(project.config_file) if project.config_file else "promptc.toml", 1, 1)
+
+
+def lint_facts(project: Project) -> ProjectFacts:
+    return ProjectFacts(today=dt.date.today())
+
+
+def _closure_key(project: Project, graph: ModuleGraph, name: str, extra: str = "") -> str:
+    parts = [name, project.config.tokens.encoding, extra]
     for dep in sorted(graph.closure(name)):
         src = graph.sources.get(dep)
         parts.append(f"{dep}={src.path}:{src.digest}" if src else f"{dep}=?")

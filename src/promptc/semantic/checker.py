@@ -47,6 +47,7 @@ class CheckedModule:
     exports: Exports
     inputs: list[InputSym] = field(default_factory=list)
     tools: dict[str, ToolSym] = field(default_factory=dict)  # local and imported
+    tool_spans: dict[str, Span] = field(default_factory=dict)  # where each is declared or imported here
     output: dict = field(default_factory=lambda: {"type": "text"})
     messages: list[CheckedMessage] = field(default_factory=list)
     tool_refs: list[tuple[str, Span]] = field(default_factory=list)
@@ -128,7 +129,8 @@ class ModuleChecker:
         fragments = self.declare_fragments(resolver)
         output = self.declare_output(resolver)
         checked = CheckedModule(self.name, self.source, self.module, self.module.front, self.out,
-                                inputs=inputs, tools=dict(self.tools), output=output)
+                                inputs=inputs, tools=dict(self.tools), tool_spans=dict(self.tool_spans),
+                                output=output)
         self.check_fragments(fragments, checked)
         self.check_messages(checked)
         self.check_front(checked)
