@@ -142,7 +142,8 @@ def check(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
     finally:
         progress.clear()
     report(result.diagnostics, result.sources, fmt, quiet)
-    if not result.ok:
+    # `check` is the CI gate: errors and warnings fail it; info findings do not.
+    if any(d.severity in (Severity.ERROR, Severity.WARNING) for d in result.diagnostics):
         sys.exit(EXIT_FINDINGS)
     if fmt == "text" and not quiet and not result.diagnostics:
         n = len(result.graph.sources) if result.graph else 0

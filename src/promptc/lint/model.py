@@ -200,7 +200,8 @@ class MessageModel:
                     if name.lower() in _NOT_TOOL_NAMES or m.start(1) in seen:
                         continue
                     seen.add(m.start(1))
-                    out.append(Mention(name, u.start + m.start(1), u.start + m.end(1), form, u))
+                    tick = 1 if m.group(1).startswith("`") else 0
+                    out.append(Mention(name, u.start + m.start(1) + tick, u.start + m.end(1) - tick, form, u))
         return out
 
     @cached_property
