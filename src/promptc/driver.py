@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing as mp
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -23,7 +25,7 @@ from .emit.bundle import BundleConflict, build_bundle, build_spec, write_bundle,
 from .modules.loader import Location, ModuleIndex, discover, module_name
 from .modules.resolver import ModuleGraph, build_graph
 from .modules.store import ModuleStore
-from .semantic.checker import Program, check_program
+from .semantic.checker import Program, check_module, check_program
 from .source import SourceFile, Span
 from .tokens import UnknownEncoding, check_encoding
 
@@ -82,10 +84,13 @@ def _schema_reader(project: Project):
 
 def compile_project(project: Project, targets: Iterable[Path] | None = None,
                     overlays: dict[str, str] | None = None, use_cache: bool = True,
-                    progress: Callable[[str, int, int], None] | None = None, lint: bool = True) -> CompileResult:
+                    progress: Callable[[str, int, int], None] | None = None, lint: bool = True,
+                    parallel: bool = True) -> CompileResult:
     """Compile the project (or the modules of `targets`) into bundles in memory.
 
     `overlays` maps module names to unsaved text (the language server's open buffers).
+    With `parallel`, prompts that nothing imports are checked in forked workers, and
+    `CompileResult.program` then holds only the modules checked in this process.
     """
     diagnostics: list[Diagnostic] = list(project.diagnostics)
     index = discover(project)
@@ -119,7 +124,15 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     need: set[str] = set()
     for name in stale:
         need.update(graph.closure(name))
-    program = check_program(graph, reader, only=need, progress=progress)
+    # Prompts nothing imports (most of a project) are checked last, in parallel when there
+    # are many; the modules they import are checked first, in dependency order.
+    imported = {target for edges in graph.edges.values() for target, _ in edges}
+    leaves = [n for n in graph.order if n in need and n not in imported and graph.headers[n].is_prompt]
+    program = check_program(graph, reader, only=need - set(leaves), progress=progress)
+    job = _Job(project, graph, reader, rules, facts, program)
+    results: dict[str, tuple[list[Diagnostic], dict | None]] = {
+        name: job.results(module) for name, module in program.modules.items()}
+    results.update(job.leaves(leaves, parallel, progress))
 
     bundles: dict[str, dict] = {}
     wanted = set(roots)
@@ -129,24 +142,81 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
         if name in cached:
             module_diags, bundle = cached[name]
         else:
-            module = program.modules[name]
-            module_diags, bundle = list(module.diagnostics), None
-            if module.is_prompt:
-                sink = DiagnosticSink()
-                spec = build_spec(module, sink)
-                module_diags.extend(sink.items)
-                digests = {n: graph.sources[n].digest for n in graph.closure(name) if n in graph.sources}
-                bundle = build_bundle(module, spec, digests, project.config.tokens.encoding)
-                if rules and not any(d.is_error for d in module_diags):
-                    found = lint_runner.lint_module(module, rules, facts, facts.today)
-                    sources = {graph.sources[n].path: graph.sources[n] for n in graph.closure(name)}
-                    module_diags.extend(lint_runner.apply_config(found, project.config.lint, module, sources))
+            module_diags, bundle = results[name]
             if store is not None and name in keys:
                 store.put("module", keys[name], (module_diags, bundle))
         diagnostics.extend(module_diags)
         if bundle is not None and name in wanted:
             bundles[name] = bundle
     return CompileResult(project, graph, program, bundles, sorted_diagnostics(_with_chains(graph, roots, diagnostics)))
+
+
+PARALLEL_MIN = 64  # below this many prompts, worker start-up costs more than it saves
+
+
+@dataclass
+class _Job:
+    """Turns checked modules into their results: diagnostics, bundle, lint findings."""
+
+    project: Project
+    graph: ModuleGraph
+    reader: Callable
+    rules: list
+    facts: ProjectFacts | None
+    program: Program
+
+    def results(self, module) -> tuple[list[Diagnostic], dict | None]:
+        diags, bundle = list(module.diagnostics), None
+        if not module.is_prompt:
+            return diags, None
+        sink = DiagnosticSink()
+        spec = build_spec(module, sink)
+        diags.extend(sink.items)
+        closure = self.graph.closure(module.name)
+        digests = {n: self.graph.sources[n].digest for n in closure if n in self.graph.sources}
+        bundle = build_bundle(module, spec, digests, self.project.config.tokens.encoding)
+        if self.rules and not any(d.is_error for d in diags):
+            found = lint_runner.lint_module(module, self.rules, self.facts, self.facts.today)
+            sources = {self.graph.sources[n].path: self.graph.sources[n] for n in closure if n in self.graph.sources}
+            diags.extend(lint_runner.apply_config(found, self.project.config.lint, module, sources))
+        return diags, bundle
+
+    def leaf(self, name: str) -> tuple[str, list[Diagnostic], dict | None]:
+        module = check_module(self.graph, name, self.program.exports, self.reader)
+        return (name, *self.results(module))
+
+    def leaves(self, names: list[str], parallel: bool, progress) -> dict[str, tuple]:
+        out: dict[str, tuple] = {}
+        workers = min(os.cpu_count() or 1, 8)
+        if parallel and workers > 1 and len(names) >= PARALLEL_MIN and "fork" in mp.get_all_start_methods():
+            global _FORKED_JOB
+            _FORKED_JOB = self
+            chunks = [names[i::workers * 4] for i in range(workers * 4)]
+            try:
+                with mp.get_context("fork").Pool(workers) as pool:
+                    for batch in pool.imap_unordered(_leaf_batch, chunks):
+                        for name, diags, bundle in batch:
+                            out[name] = (diags, bundle)
+                        if progress:
+                            progress("Checking", len(out), len(names))
+            finally:
+                _FORKED_JOB = None
+            return out
+        for i, name in enumerate(names):
+            if progress:
+                progress("Checking", i, len(names))
+            module = check_module(self.graph, name, self.program.exports, self.reader)
+            self.program.modules[name] = module
+            out[name] = self.results(module)
+        return out
+
+
+_FORKED_JOB: _Job | None = None
+
+
+def _leaf_batch(names: list[str]) -> list[tuple]:
+    """Runs in a forked worker, which inherits the job (graph, exports) from the parent."""
+    return [_FORKED_JOB.leaf(name) for name in names]
 
 
 def _with_chains(graph: ModuleGraph, roots: list[str], diagnostics: list[Diagnostic]) -> list[Diagnostic]:

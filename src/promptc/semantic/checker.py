@@ -67,6 +67,7 @@ class Program:
     graph: ModuleGraph
     modules: dict[str, CheckedModule]
     diagnostics: list[Diagnostic]
+    exports: dict[str, Exports] = field(default_factory=dict)
 
 
 def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] | None = None,
@@ -81,11 +82,16 @@ def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] 
             continue
         if progress:
             progress("Checking", len(modules), len(only) if only is not None else len(graph.order))
-        checked = ModuleChecker(graph, name, exports, read_schema).run()
+        checked = check_module(graph, name, exports, read_schema)
         exports[name] = checked.exports
         modules[name] = checked
         diagnostics.extend(checked.diagnostics)
-    return Program(graph, modules, diagnostics)
+    return Program(graph, modules, diagnostics, exports)
+
+
+def check_module(graph: ModuleGraph, name: str, exports: dict[str, Exports], read_schema: SchemaReader) -> CheckedModule:
+    """Check one module whose imports are already checked (their exports are given)."""
+    return ModuleChecker(graph, name, exports, read_schema).run()
 
 
 class ModuleChecker:
