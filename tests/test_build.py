@@ -17,6 +17,8 @@ from .helpers import write_project
 
 PROMPT = '''---
 version: {version}
+owner: team@example.com
+purpose: Answer questions.
 ---
 input question: str
 {extra}

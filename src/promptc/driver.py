@@ -129,7 +129,8 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     imported = {target for edges in graph.edges.values() for target, _ in edges}
     leaves = [n for n in graph.order if n in need and n not in imported and graph.headers[n].is_prompt]
     program = check_program(graph, reader, only=need - set(leaves), progress=progress)
-    job = _Job(project, graph, reader, rules, facts, program)
+    error_files = frozenset(d.span.file for d in graph.diagnostics if d.is_error and d.span)
+    job = _Job(project, graph, reader, rules, facts, program, error_files)
     results: dict[str, tuple[list[Diagnostic], dict | None]] = {
         name: job.results(module) for name, module in program.modules.items()}
     results.update(job.leaves(leaves, parallel, progress))
@@ -164,6 +165,7 @@ class _Job:
     rules: list
     facts: ProjectFacts | None
     program: Program
+    error_files: frozenset[str] = frozenset()
 
     def results(self, module) -> tuple[list[Diagnostic], dict | None]:
         diags, bundle = list(module.diagnostics), None
@@ -175,7 +177,9 @@ class _Job:
         closure = self.graph.closure(module.name)
         digests = {n: self.graph.sources[n].digest for n in closure if n in self.graph.sources}
         bundle = build_bundle(module, spec, digests, self.project.config.tokens.encoding)
-        if self.rules and not any(d.is_error for d in diags):
+        # Lint only what compiles: findings beside errors are noise (an import that failed
+        # to resolve is also "unused").
+        if self.rules and not any(d.is_error for d in diags) and module.source.path not in self.error_files:
             found = lint_runner.lint_module(module, self.rules, self.facts, self.facts.today)
             sources = {self.graph.sources[n].path: self.graph.sources[n] for n in closure if n in self.graph.sources}
             diags.extend(lint_runner.apply_config(found, self.project.config.lint, module, sources))
@@ -253,7 +257,9 @@ def _config_span(project: Project) -> Span:
 
 
 def lint_facts(project: Project) -> ProjectFacts:
-    return ProjectFacts(today=dt.date.today())
+    from .lint.stdlib_index import stdlib_paragraph_index
+
+    return ProjectFacts(today=dt.date.today(), stdlib_paragraphs=stdlib_paragraph_index())
 
 
 def _closure_key(project: Project, graph: ModuleGraph, name: str, extra: str = "") -> str:
