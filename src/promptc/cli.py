@@ -122,32 +122,117 @@ def build(directory: Path | None, locked: bool, out: Path | None, quiet: bool) -
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format of the diagnostics.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]), default=None,
+              help="Output format of the diagnostics [default: github when GITHUB_ACTIONS=true, else text].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics.")
 @_guard
-def check(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
+def check(paths: tuple[Path, ...], fmt: str | None, quiet: bool) -> None:
     """Parse and type-check modules without writing anything.
 
-    PATHS are a project directory, or module files and folders inside one.
+    PATHS are a project directory, or module files and folders inside one. Plain prompt
+    files (.txt, .md) are linted as one literal system message each, before migration.
     """
+    from .diagnostics import sorted_diagnostics
+    from .plain import is_plain, lint_plain
+    from .report import default_format, write as write_report
+
+    fmt = fmt or default_format()
     first = paths[0] if paths else None
     project = driver.open_project(first)
-    targets = None
-    if paths and not (len(paths) == 1 and Path(paths[0]).resolve() == project.root):
-        targets = list(paths)
-    progress = Progress(enabled=None if not quiet and fmt == "text" else False)
-    try:
-        result = driver.compile_project(project, targets, progress=progress)
-    finally:
-        progress.clear()
-    report(result.diagnostics, result.sources, fmt, quiet)
+    plain = [p for p in paths if is_plain(p)]
+    modules = [p for p in paths if not is_plain(p)]
+    diagnostics: list[Diagnostic] = []
+    sources: dict = {}
+    checked = 0
+    if modules or not plain:
+        targets = None
+        if modules and not (len(modules) == 1 and Path(modules[0]).resolve() == project.root):
+            targets = list(modules)
+        progress = Progress(enabled=None if not quiet and fmt == "text" else False)
+        try:
+            result = driver.compile_project(project, targets, progress=progress)
+        finally:
+            progress.clear()
+        diagnostics.extend(result.diagnostics)
+        sources.update(result.sources)
+        checked += len(result.graph.sources) if result.graph else 0
+    if plain:
+        linted = lint_plain(project, plain)
+        diagnostics.extend(linted.diagnostics)
+        sources.update(linted.sources)
+        checked += len(plain)
+        diagnostics = sorted_diagnostics(diagnostics)
+    if fmt in ("text", "json"):
+        report(diagnostics, sources, fmt, quiet)
+    else:
+        written = write_report(fmt, diagnostics, sources, project.root)
+        if written:
+            click.echo(written)
+        errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+        warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+        if not quiet and (errors or warnings):
+            click.echo(f"Found {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}.",
+                       err=True)
     # `check` is the CI gate: errors and warnings fail it; info findings do not.
-    if any(d.severity in (Severity.ERROR, Severity.WARNING) for d in result.diagnostics):
+    if any(d.severity in (Severity.ERROR, Severity.WARNING) for d in diagnostics):
         sys.exit(EXIT_FINDINGS)
-    if fmt == "text" and not quiet and not result.diagnostics:
-        n = len(result.graph.sources) if result.graph else 0
-        click.echo(f"All checks passed ({n} module{'s' * (n != 1)}).", err=True)
+    if fmt == "text" and not quiet and not diagnostics:
+        what = "file" if plain and not modules else "module"
+        click.echo(f"All checks passed ({checked} {what}{'s' * (checked != 1)}).", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Where to write the module [default: FILE with the suffix .prompt, or the module NAME "
+                   "under the project's first source root].")
+@click.option("--name", help="The module name, such as support.answer; it places the file under the "
+                             "project's first source root.")
+@_guard
+def import_command(file: Path, out: Path | None, name: str | None) -> None:
+    """Turn a plain prompt file (FILE.txt, FILE.md) into a .prompt module.
+
+    Placeholders {x}, {{x}}, ${x} and <X_Y> become inputs; everything else is kept as
+    literal text of one system message, which renders exactly the original text (without
+    the file's final newline). An existing file is never overwritten.
+    """
+    import re
+
+    from .importer import convert
+    from .source import DecodeError
+
+    if not file.is_file():
+        raise driver.UsageError(f"`{file}` does not exist" if not file.exists() else f"`{file}` is not a file")
+    if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", name):
+        raise driver.UsageError(f"`{name}` is not a module name; write names such as `support.answer`")
+    if out is None and name is not None:
+        project = driver.open_project(file)
+        out = project.source_roots[0].joinpath(*name.split(".")).with_suffix(".prompt")
+    elif out is None:
+        out = file.with_suffix(".prompt")
+    if out.suffix != ".prompt":
+        raise driver.UsageError(f"`{out}` must end in .prompt to be a module")
+    if out.exists():
+        raise driver.UsageError(f"`{out}` already exists; promptc import never overwrites a file "
+                                "(choose another path with --out, or remove it)")
+    try:
+        imported = convert(file.read_bytes(), origin=file.name)
+    except DecodeError as exc:
+        raise driver.UsageError(f"{file}:{exc.line}:{exc.column}: {exc.reason}; save the file as UTF-8") from None
+    except OSError as exc:
+        raise driver.UsageError(f"cannot read `{file}`: {exc.strerror or exc}") from None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(imported.source)
+    except FileExistsError:
+        raise driver.UsageError(f"`{out}` already exists; promptc import never overwrites a file") from None
+    except OSError as exc:
+        raise driver.UsageError(f"cannot write `{out}`: {exc.strerror or exc}") from None
+    click.echo(f"created {out}")
+    if imported.inputs:
+        click.echo(f"inputs: {', '.join(imported.inputs)}", err=True)
+    click.echo("Next: fill in `purpose:` in its front matter, then `promptc check`.", err=True)
 
 
 @main.command()
