@@ -46,8 +46,9 @@ def plain_module(src: SourceFile) -> CheckedModule:
                              parsed, whole)
     decl = ast.MessageDecl(ast.Ident("system", whole), block, whole)
     syntax = ast.Module(src.module, src.path, None, {}, (decl,))
+    # A plain file cannot declare its output: rules must not assume text or JSON for it.
     return CheckedModule(src.module, src, syntax, None, Exports(src.module), messages=[message],
-                         output={"type": "text"})
+                         output={"type": "undeclared"})
 
 
 def read_plain(project: Project, path: Path) -> tuple[SourceFile | None, list[Diagnostic]]:

@@ -117,7 +117,7 @@ class FormatConflict(Rule):
             yield from self._against_json(ctx, prose, keys, labels)
             if keys:
                 yield from self._unknown_keys(ctx, prose, keys)
-        else:
+        elif output.get("type") == "text":
             yield from self._against_text(prose, labels)
         for model in prose:
             yield from self._markdown_conflicts(model)
