@@ -1,6 +1,7 @@
 """Run the configured rules over checked modules, once per module, and apply the
-configuration and the suppressions (`lint: {ignore: […]}` in front matter, and
-`{# promptc: ignore[rule-name] #}` on a line)."""
+configuration and the suppressions: `lint: {ignore: […]}` in front matter, and
+`{# promptc: ignore[rule-name] #}` on a line, which silences the rule's findings on that
+line and those whose other half (a secondary label) is there."""
 
 from __future__ import annotations
 
@@ -75,7 +76,10 @@ def apply_config(diags: Iterable[Diagnostic], config: LintSection, module: Check
         name = d.code.name
         if name in module_ignores:
             continue
-        if d.span and name in inline.get((d.span.file, d.span.line), ()):
+        # An ignore comment on the line of the finding, or of a line it points to (the
+        # other half of a conflict), silences it.
+        lines = [d.span] + [label.span for label in d.labels] if d.span else []
+        if any(name in inline.get((s.file, s.line), ()) for s in lines):
             continue
         level = config.severity.get(name)
         if level in _SEVERITIES:

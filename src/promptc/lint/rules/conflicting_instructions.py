@@ -80,8 +80,10 @@ def conflicts(model: MessageModel) -> Iterator[Conflict]:
 
 
 def _contradictions(a: Instruction, b: Instruction) -> Iterator[tuple[str, Conflict]]:
+    # A clash of registers ("use emojis" / "never use emojis") is tone-collision's finding.
+    register_clash = any(sa.axis == "register" and sa.clashes(sb) for sa in a.stances for sb in b.stances)
     if {a.modality, b.modality} == {"require", "prohibit"} and a.predicate and a.predicate == b.predicate \
-            and a.subject == b.subject and a.predicate not in (("be",), ("do",)):
+            and a.subject == b.subject and a.predicate not in (("be",), ("do",)) and not register_clash:
         verb = "forbids" if b.modality == "prohibit" else "requires"
         other = "requires" if b.modality == "prohibit" else "forbids"
         yield "modal", Conflict((b.start, b.end), (a.start, a.end),
