@@ -198,3 +198,19 @@ def test_progress_is_drawn_only_on_a_terminal():
         p.clear()
     assert "Checking 2/2" in tty.getvalue()
     assert pipe.getvalue() == ""
+
+
+def test_an_unchanged_project_is_not_compiled_again(project):
+    from promptc import driver
+
+    first = driver.build(driver.open_project(project))
+    assert first.ok and first.compiled.program is not None
+    again = driver.build(driver.open_project(project))
+    assert again.ok and again.compiled.program is None  # answered from the build stamp
+    assert [p.name for p in again.written] == [p.name for p in first.written]
+    first.written[0].unlink()  # a missing bundle sends the build down the full path
+    rebuilt = driver.build(driver.open_project(project))
+    assert rebuilt.compiled.program is not None and first.written[0].is_file()
+    (project / "prompts/answer.prompt").write_text(prompt(version="1.0.1", text="More."))
+    changed = driver.build(driver.open_project(project))
+    assert changed.ok and changed.compiled.program is not None and changed.lock_changed

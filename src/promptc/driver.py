@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, DiagnosticSink, diag, sorted_diagnostics
 from .emit import lock as lockfile
 from .lint import runner as lint_runner
 from .lint.rule import ProjectFacts
-from .emit.bundle import BundleConflict, build_bundle, build_spec, write_bundle, write_index
+from .emit.bundle import BundleConflict, atomic_write, build_bundle, build_spec, write_bundle, write_index
 from .modules.loader import Location, ModuleIndex, discover, module_name
 from .modules.resolver import ModuleGraph, build_graph
 from .modules.store import ModuleStore
@@ -92,6 +92,38 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     With `parallel`, prompts that nothing imports are checked in forked workers, and
     `CompileResult.program` then holds only the modules checked in this process.
     """
+    plan = _plan(project, targets, overlays, use_cache, progress, lint)
+    if isinstance(plan, CompileResult):
+        return plan
+    return _execute(plan, progress, parallel)
+
+
+@dataclass
+class _Plan:
+    """What a compilation will do: the module graph and each module's cache key."""
+
+    project: Project
+    roots: list[str]
+    graph: ModuleGraph
+    store: build_cache.Cache | None
+    reader: Callable
+    rules: list
+    facts: ProjectFacts | None
+    keys: dict[str, str]
+    diagnostics: list[Diagnostic]
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever any module's results could: the identity of a whole build."""
+        parts = [",".join(self.roots), self.project.config.model_dump_json()]
+        for name in sorted(self.graph.headers):
+            src = self.graph.sources.get(name)
+            parts.append(f"{name}={self.keys.get(name) or (src.digest if src else '?')}")
+        parts += sorted(f"{d.code.id}:{d.span}:{d.message}" for d in self.diagnostics)
+        return build_cache.key(*parts)
+
+
+def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: bool) -> _Plan | CompileResult:
     diagnostics: list[Diagnostic] = list(project.diagnostics)
     index = discover(project)
     diagnostics.extend(index.diagnostics)
@@ -105,7 +137,6 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     store = build_cache.Cache(project.cache_dir) if use_cache and not overlays else None
     graph = build_graph(index, roots, ModuleStore(store, overlays), progress=progress)
     diagnostics.extend(graph.diagnostics)
-    reader = _schema_reader(project)
     rules, lint_problems = lint_runner.configure(project.config.lint, _config_span(project)) if lint else ([], [])
     diagnostics.extend(lint_problems)
     facts = lint_facts(project) if rules else None
@@ -114,6 +145,13 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
     # files it names): reuse them when that closure is unchanged.
     lint_key = project.config.lint.model_dump_json() + (f"|{facts.today}" if rules else "|nolint")
     keys = {n: _closure_key(project, graph, n, lint_key) for n in graph.order if n not in graph.in_cycle}
+    return _Plan(project, roots, graph, store, _schema_reader(project), rules, facts, keys, diagnostics)
+
+
+def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
+    project, roots, graph, store, reader = plan.project, plan.roots, plan.graph, plan.store, plan.reader
+    rules, facts, keys = plan.rules, plan.facts, plan.keys
+    diagnostics = list(plan.diagnostics)
     cached: dict[str, tuple] = {}
     if store is not None:
         for name, k in keys.items():
@@ -341,7 +379,14 @@ def version_span(result: CompileResult, name: str) -> Span | None:
 
 def build(project: Project, *, locked: bool = False, out: Path | None = None,
           progress: Callable[[str, int, int], None] | None = None) -> BuildResult:
-    compiled = compile_project(project, progress=progress)
+    out_dir = out or project.out_dir
+    plan = _plan(project, None, None, True, progress, True)
+    if isinstance(plan, CompileResult):
+        return BuildResult(plan)
+    unchanged = _up_to_date(plan, out_dir)
+    if unchanged is not None:
+        return unchanged
+    compiled = _execute(plan, progress, True)
     result = BuildResult(compiled)
     lock, lock_text, lock_diags = read_lock(project)
     compiled.diagnostics.extend(lock_diags)
@@ -360,7 +405,6 @@ def build(project: Project, *, locked: bool = False, out: Path | None = None,
             Span.point("promptc.lock", 1, 1),
             notes=("run `promptc build` without --locked and commit promptc.lock",)))
         return result
-    out_dir = out or project.out_dir
     index_entries = {}
     for name, bundle in sorted(compiled.bundles.items()):
         try:
@@ -375,10 +419,59 @@ def build(project: Project, *, locked: bool = False, out: Path | None = None,
     if compiled.ok:
         write_index(out_dir, index_entries)
         if result.lock_changed:
-            from .emit.bundle import atomic_write
-
             atomic_write(project.lock_path, new_text.encode("utf-8"))
+        _write_stamp(plan, out_dir, result)
     return result
+
+
+# A build stamp records a successful build: its fingerprint, the lock and index it left,
+# and its findings. When nothing changed since, `build` checks that and stops there,
+# without loading a single module's results.
+
+def _stamp_state(project: Project, out_dir: Path) -> tuple[str, str]:
+    def digest(path: Path) -> str:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return "missing"
+    return digest(project.lock_path), digest(out_dir / "index.json")
+
+
+def _stamp_key(out_dir: Path) -> str:
+    return build_cache.key("stamp", str(out_dir.resolve()))
+
+
+def _write_stamp(plan: _Plan, out_dir: Path, result: BuildResult) -> None:
+    if plan.store is None:
+        return
+    files = sorted((p.name, *_stat(p)) for p in result.written)
+    plan.store.put("stamp", _stamp_key(out_dir),
+                   (plan.fingerprint, _stamp_state(plan.project, out_dir), files, result.compiled.diagnostics))
+
+
+def _up_to_date(plan: _Plan, out_dir: Path) -> BuildResult | None:
+    if plan.store is None:
+        return None
+    stamp = plan.store.get("stamp", _stamp_key(out_dir))
+    if stamp is None:
+        return None
+    fingerprint, state, files, diagnostics = stamp
+    if fingerprint != plan.fingerprint or state != _stamp_state(plan.project, out_dir):
+        return None
+    # Bundle files are checked by size and modification time, as make does: an edited or
+    # removed file sends the build down the full path, which reports or rewrites it.
+    if not all(_stat(out_dir / name) == (size, mtime) for name, size, mtime in files):
+        return None
+    compiled = CompileResult(plan.project, plan.graph, None, {}, list(diagnostics))
+    return BuildResult(compiled, written=[out_dir / name for name, _, _ in files], lock_changed=False)
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return -1, -1
+    return st.st_size, st.st_mtime_ns
 
 
 def _lock_delta(old: lockfile.Lock, new: lockfile.Lock) -> str:
@@ -430,8 +523,6 @@ def version_bump(project: Project, names: list[str] | None = None) -> BumpResult
 
 
 def _rewrite_version(project: Project, compiled: CompileResult, name: str, version: str) -> None:
-    from .emit.bundle import atomic_write
-
     src = compiled.graph.sources[name]
     span = compiled.graph.headers[name].version_span
     path = project.root / src.path
