@@ -163,6 +163,7 @@ def render_lib(lib: Lib, libs: list[Lib], rng: random.Random) -> str:
                 f"owner: shared-{lib.layer}@acme.example", "---"]
     out.append(f"# Library module {lib.module} (layer {lib.layer}): fragments, types and tools.")
     inlines: list[str] = []
+    origin: int | None = None  # an imported Level type to use in Item_i
     for t, style in lib.imports:
         dep = libs[t]
         if style == "import":
@@ -171,6 +172,7 @@ def render_lib(lib: Lib, libs: list[Lib], rng: random.Random) -> str:
         elif style == "from":
             out.append(f"from {dep.module} import rules_{t}, Level_{t}")
             inlines.append(f"{{{{ rules_{t} }}}}")
+            origin = t if origin is None else origin
         else:
             out.append(f"from .{dep.stem} import rules_{t} as sibling_rules_{t}")
             inlines.append(f"{{{{ sibling_rules_{t} }}}}")
@@ -178,7 +180,8 @@ def render_lib(lib: Lib, libs: list[Lib], rng: random.Random) -> str:
         "",
         f'type Level_{i} = "low" | "medium" | "high"',
         f"type Item_{i} {{ title: str(max_len=200), score: int(min=0, max=100), level: Level_{i}, "
-        f"tags: list[str](max_items=8)?, note: str? }}",
+        f"tags: list[str](max_items=8)?, note: str?"
+        + (f", origin: Level_{origin}?" if origin is not None else "") + " }",
         "",
         f'tool search_{i}(query: str(max_len=500), limit: int(min=1, max=50) = 5) '
         f'"Search the {TOPICS[i % len(TOPICS)]} knowledge base."',
@@ -192,6 +195,7 @@ def render_lib(lib: Lib, libs: list[Lib], rng: random.Random) -> str:
         f"{LIB_MARKER}",
         _sentence(rng),
         f"Search with {{{{ tools.search_{i} }}}} before you answer.",
+        *([f"If a person must decide, use {{{{ tools.escalate_{i} }}}}."] if i % 4 == 0 else []),
         *inlines,
         '"""',
         "",
@@ -226,6 +230,7 @@ def render_prompt(prompt: Prompt, libs: list[Lib], rng: random.Random) -> str:
         f"owner: {team.replace('_', '')}@acme.example",
         "tech_owner: platform-team",
         f"risk: {('low', 'medium', 'high')[i % 3]}",
+        *([f"eval: {eval_path(prompt)}"] if i % 3 == 2 else []),
         f"model: {{name: {model}, temperature: {rng.choice(('0', '0.2', '0.5'))}, max_tokens: {rng.choice((400, 600, 1000))}}}",
         f"tags: [{team}, {area}, {topic}]",
         "---",
@@ -264,9 +269,9 @@ def render_prompt(prompt: Prompt, libs: list[Lib], rng: random.Random) -> str:
         "input history: list[Turn](max_items=50) = []",
         f"input items: list[Item_{m}](max_items=20) = []",
         f'input urgency: Level_{m} = "low"',
-        "input locale: str?",
+        "input locale: str(max_len=16)?",
         "input formal: bool = false",
-        "input tags: list[str](max_items=10) = []",
+        "input tags: list[str(max_len=40)](max_items=10) = []",
         "input priority: int(min=1, max=5) = 3",
         "",
     ]
@@ -292,7 +297,7 @@ def render_prompt(prompt: Prompt, libs: list[Lib], rng: random.Random) -> str:
         *uses,
         "{{ greet(name=customer_name, formal=formal) }}",
         f"{{{{ level_note_{m}(level=urgency) }}}}",
-        f"Search with {{{{ tools.search_{m} }}}} before you answer.",
+        f"Before answering, look things up with {{{{ tools.search_{m} }}}}.",
     ]
     if has_local_tool:
         out.append("Check orders with {{ tools.lookup_order }}.")
@@ -317,6 +322,10 @@ def render_prompt(prompt: Prompt, libs: list[Lib], rng: random.Random) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def eval_path(prompt: Prompt) -> str:
+    return f"evals/{prompt.folder}/{prompt.stem}.jsonl"
 
 
 # --- write --------------------------------------------------------------------------
@@ -346,8 +355,15 @@ def generate(out_dir: Path, n: int, seed: int = 0) -> dict:
     (out_dir / ".gitignore").write_text("dist/\n.promptc/\n", encoding="utf-8")
     for lib in libs:
         _write(out_dir / lib.path, render_lib(lib, libs, rng))
+    if (out_dir / "evals").exists():
+        shutil.rmtree(out_dir / "evals")
     for prompt in prompts:
-        _write(out_dir / prompt.path, render_prompt(prompt, libs, rng))
+        text = render_prompt(prompt, libs, rng)
+        _write(out_dir / prompt.path, text)
+        if f"eval: {eval_path(prompt)}" in text:
+            case = {"inputs": {"customer_name": "Ada Lovelace", "question": "Where is my order?"},
+                    "expect": {"escalate": False}}
+            _write(out_dir / eval_path(prompt), json.dumps(case) + "\n")
 
     # Edit targets: the library the most prompts depend on, and the last prompt.
     reached = fan_in(libs, prompts)

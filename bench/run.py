@@ -205,7 +205,12 @@ def environment(cli: list[str]) -> dict:
         version = subprocess.run(cli + ["--version"], capture_output=True, text=True, timeout=120).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         version = "unknown"
-    return {"promptc": version, "command": cli, "pythonpath": os.environ.get("PYTHONPATH"),
+    try:
+        module = subprocess.run([sys.executable, "-c", "import promptc; print(promptc.__file__)"],
+                                capture_output=True, text=True, timeout=120).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        module = None
+    return {"promptc": version, "command": cli, "promptc_module": module, "pythonpath": os.environ.get("PYTHONPATH"),
             "git": _git_state(), "python": platform.python_version(), "platform": platform.platform(),
             "cpus": os.cpu_count(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
