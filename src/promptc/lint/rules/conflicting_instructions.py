@@ -80,10 +80,8 @@ def conflicts(model: MessageModel) -> Iterator[Conflict]:
 
 
 def _contradictions(a: Instruction, b: Instruction) -> Iterator[tuple[str, Conflict]]:
-    # A clash of registers ("use emojis" / "never use emojis") is tone-collision's finding.
-    register_clash = any(sa.axis == "register" and sa.clashes(sb) for sa in a.stances for sb in b.stances)
     if {a.modality, b.modality} == {"require", "prohibit"} and a.predicate and a.predicate == b.predicate \
-            and a.subject == b.subject and a.predicate not in (("be",), ("do",)) and not register_clash:
+            and a.subject == b.subject and a.predicate not in (("be",), ("do",)) and not _register_clash(a, b):
         verb = "forbids" if b.modality == "prohibit" else "requires"
         other = "requires" if b.modality == "prohibit" else "forbids"
         yield "modal", Conflict((b.start, b.end), (a.start, a.end),
@@ -106,6 +104,11 @@ def _contradictions(a: Instruction, b: Instruction) -> Iterator[tuple[str, Confl
 
 
 _LENGTH = {"brief": "brief", "long": "detailed"}
+
+
+def _register_clash(a: Instruction, b: Instruction) -> bool:
+    """A clash of registers ("use emojis" / "never use emojis") is tone-collision's finding."""
+    return any(sa.axis == "register" and sa.clashes(sb) for sa in a.stances for sb in b.stances)
 
 
 def _binding(ins: Instruction, limit: Limit) -> bool:

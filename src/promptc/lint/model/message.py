@@ -1,0 +1,111 @@
+"""The model of one message: its units and instructions, and the questions rules ask of
+them (can two co-occur, under which condition does one hold, what is its fallback, which
+tools does the prose mention)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..document import Document, exclusive
+from .directives import Instruction, _instruction
+from .mentions import Mention, _mentions
+from .segments import Unit, _units
+from .vocabulary import _FALLBACK_RE
+
+
+@dataclass
+class MessageModel:
+    doc: Document
+    units: list[Unit] = field(default_factory=list)
+    instructions: list[Instruction] = field(default_factory=list)
+
+    @property
+    def role(self) -> str:
+        return self.doc.role
+
+    def can_co_occur(self, a: Instruction | Unit, b: Instruction | Unit) -> bool:
+        """Both render in one message: not in different branches of the same `if`."""
+        ua = a.unit if isinstance(a, Instruction) else a
+        ub = b.unit if isinstance(b, Instruction) else b
+        return not exclusive(ua.scope, ub.scope)
+
+    def directives(self) -> list[Instruction]:
+        """Instructions outside examples, code and transcripts."""
+        return [i for i in self.instructions if not i.unit.example]
+
+    def condition(self, x: Instruction | Unit) -> str | None:
+        """The condition under which a sentence holds: its own ("If asked, …"), or that of the
+        lead line of its paragraph or list ("If the order is late:" and the bullets below)."""
+        u = x.unit if isinstance(x, Instruction) else x
+        if u.condition:
+            return u.condition
+        lead = self._leads.get(id(u))
+        return lead.condition if lead else None
+
+    def always_together(self, a: Instruction | Unit, b: Instruction | Unit) -> bool:
+        """Both apply to every reply at once: they can co-occur, neither holds only under a
+        condition, and both sit in the same situation (general sections count as one). A
+        directive for one situation ("## Emails") refines the general ones; it does not
+        contradict them."""
+        ua = a.unit if isinstance(a, Instruction) else a
+        ub = b.unit if isinstance(b, Instruction) else b
+        return (self.can_co_occur(ua, ub) and ua.situation == ub.situation
+                and not self.condition(ua) and not self.condition(ub))
+
+    def fallback(self, x: Instruction | Unit) -> Unit | None:
+        """The sentence that says what to do when `x` cannot be followed ("otherwise …", "if
+        there are fewer …"): `x` itself or the next sentence of its paragraph or list."""
+        u = x.unit if isinstance(x, Instruction) else x
+        nxt = self._next.get(id(u))
+        for cand in (u, nxt):
+            if cand is not None and _FALLBACK_RE.search(cand.plain):
+                return cand
+        return None
+
+    @cached_property
+    def _blocks(self) -> list[list[Unit]]:
+        """Units grouped in paragraphs and lists: a blank line or a heading ends a block."""
+        lines = self.doc.text.split("\n")
+        blocks: list[list[Unit]] = []
+        prev: Unit | None = None
+        for u in self.units:
+            gap = prev is None or any(not lines[k].strip() for k in range(prev.line + 1, u.line))
+            if gap or u.kind == "heading" or prev.kind == "heading":
+                blocks.append([])
+            blocks[-1].append(u)
+            prev = u
+        return blocks
+
+    @cached_property
+    def _next(self) -> dict[int, Unit]:
+        return {id(a): b for block in self._blocks for a, b in zip(block, block[1:])}
+
+    @cached_property
+    def _leads(self) -> dict[int, Unit]:
+        """For each unit, the conditional lead line ("If intent is unclear:") it follows."""
+        out: dict[int, Unit] = {}
+        for block in self._blocks:
+            lead: Unit | None = None
+            for u in block:
+                if u.text.rstrip().endswith(":"):
+                    lead = u if u.condition else None
+                elif lead is not None:
+                    out[id(u)] = lead
+        return out
+
+    @cached_property
+    def mentions(self) -> list[Mention]:
+        """Names prose uses as tools or functions, outside examples and code blocks."""
+        return _mentions(self.units)
+
+    @cached_property
+    def lower_plain(self) -> str:
+        return " ".join(u.plain.lower() for u in self.units if not u.example)
+
+
+def build_model(doc: Document) -> MessageModel:
+    model = MessageModel(doc)
+    model.units = list(_units(doc))
+    model.instructions = [_instruction(u) for u in model.units if u.kind != "heading"]
+    return model
