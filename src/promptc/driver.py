@@ -361,8 +361,16 @@ def read_lock(project: Project) -> tuple[lockfile.Lock, str | None, list[Diagnos
     if not path.is_file():
         return lockfile.Lock({}), None, []
     text = path.read_text(encoding="utf-8")
+    # Parsing TOML is slow for large locks; a parsed lock is cached by its text.
+    store = build_cache.Cache(project.cache_dir)
+    k = build_cache.key("lock", text)
+    hit = store.get("lock", k)
+    if hit is not None:
+        return hit, text, []
     try:
-        return lockfile.Lock.loads(text), text, []
+        lock = lockfile.Lock.loads(text)
+        store.put("lock", k, lock)
+        return lock, text, []
     except lockfile.LockError as exc:
         return lockfile.Lock({}), text, [diag("invalid-lock", f"promptc.lock cannot be read: {exc}",
                                                Span.point("promptc.lock", exc.line or 1, 1),

@@ -331,13 +331,19 @@ def updated(lock: Lock, bundles: Iterable[dict]) -> Lock:
     """
     entries: dict[str, LockEntry] = {}
     for bundle in bundles:
+        name = bundle["name"]
+        if name in entries:
+            raise ValueError(f"two bundles are named {name!r}")
+        old = lock.entries.get(name)
+        modules = dict(sorted(((bundle.get("provenance") or {}).get("modules") or {}).items()))
+        if old is not None and old.hash == bundle["hash"] and old.version == bundle["version"] \
+                and old.modules == modules:
+            entries[name] = old  # same spec, version and sources: the entry is unchanged
+            continue
         entry = entry_for(bundle)
-        if entry.name in entries:
-            raise ValueError(f"two bundles are named {entry.name!r}")
-        old = lock.entries.get(entry.name)
         if old is not None and old.hash == entry.hash and old.evals:
             entry = replace(entry, evals=copy.deepcopy(old.evals))
-        entries[entry.name] = entry
+        entries[name] = entry
     return Lock(dict(sorted(entries.items())))
 
 
