@@ -351,5 +351,103 @@ def init(directory: Path) -> None:
     click.echo(f"\nNext: promptc build {directory}", err=True)
 
 
+def _compiled_or_exit(project):
+    compiled = driver.compile_project(project)
+    if not compiled.ok:
+        report(compiled.diagnostics, compiled.sources)
+        sys.exit(EXIT_FINDINGS)
+    return compiled
+
+
+@main.command("tokens")
+@click.argument("name", required=False)
+@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def tokens_command(name: str | None, project_dir: Path | None, fmt: str) -> None:
+    """Count the tokens of each prompt (or of NAME): per message, the static text and the
+    largest text a call can render, the reply's max_tokens, and the cost of a call at the
+    prices of promptc.toml [prices."MODEL"] (input_per_mtok, output_per_mtok).
+
+    Counts are tiktoken's, offline, with the encoding of the prompt's model; for a model
+    whose tokenizer promptc does not have they are estimates, and say so.
+    """
+    from .export import budget
+
+    project = driver.open_project(project_dir)
+    compiled = _compiled_or_exit(project)
+    names = [name] if name else sorted(compiled.bundles)
+    reports = [budget.report(driver.find_bundle(compiled, n), project.config.prices) for n in names]
+    if fmt == "json":
+        click.echo(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False))
+        return
+    if not reports:
+        click.echo("The project defines no prompts.", err=True)
+        return
+    click.echo(budget.render_text(reports))
+
+
+@main.command("export")
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["openai", "anthropic", "promptfoo"]), required=True,
+              help="openai: a Chat Completions request body; anthropic: a Messages request body; "
+                   "promptfoo: a promptfoo config (YAML) for the project's prompts.")
+@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path),
+              help="openai, anthropic: a JSON file with the inputs (an object); omit for none.")
+@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@_guard
+def export_command(name: str | None, fmt: str, inputs_file: Path | None, project_dir: Path | None,
+                   out: Path | None) -> None:
+    """Export the prompt NAME as the request body an API expects (--format openai or
+    anthropic, rendered with --inputs), or the project's prompts as a promptfoo config
+    (--format promptfoo; NAME limits it to one prompt), with tests from each prompt's
+    `eval:` JSONL dataset. Notes on what an API cannot take go to stderr.
+    """
+    from .export import ExportError, anthropic_body, openai_body
+    from .runtime import PromptcRuntimeError
+
+    project = driver.open_project(project_dir)
+    if fmt == "promptfoo":
+        from .export.promptfoo import promptfoo_config
+
+        if inputs_file is not None:
+            raise driver.UsageError("--inputs applies to --format openai and anthropic; promptfoo takes its "
+                                    "vars from each prompt's eval dataset")
+        compiled = _compiled_or_exit(project)
+        bundles = {name: driver.find_bundle(compiled, name)} if name else compiled.bundles
+        if not bundles:
+            raise driver.UsageError("the project defines no prompts")
+        text, notes = promptfoo_config(bundles, project.root, project.config.project.name)
+    else:
+        if not name:
+            raise driver.UsageError(f"--format {fmt} needs the NAME of a prompt")
+        inputs = _read_inputs(inputs_file)
+        compiled = _compiled_or_exit(project)
+        bundle = driver.find_bundle(compiled, name)
+        try:
+            body, notes = (openai_body if fmt == "openai" else anthropic_body)(bundle, inputs)
+        except PromptcRuntimeError as exc:
+            where = f"{inputs_file}: " if inputs_file else ""
+            click.echo(f"error: {where}{exc}", err=True)
+            sys.exit(EXIT_FINDINGS)
+        except ExportError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_FINDINGS)
+        text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from .emit.bundle import atomic_write
+
+    try:
+        atomic_write(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise driver.UsageError(f"cannot write `{out}`: {exc.strerror or exc}") from None
+    click.echo(f"wrote {out}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .diagnostics import Diagnostic, diag, suggestion_note
 from .source import Span
@@ -41,6 +41,13 @@ class TokensSection(_Strict):
     encoding: str = "cl100k_base"
 
 
+class Price(_Strict):
+    """`[prices."MODEL"]`: list prices in USD per million tokens, for `promptc tokens`."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
 class RegistrySection(_Strict):
     url: str | None = None
 
@@ -50,6 +57,7 @@ class Config(_Strict):
     lint: LintSection = LintSection()
     tokens: TokensSection = TokensSection()
     registry: RegistrySection = RegistrySection()
+    prices: dict[str, Price] = {}
 
 
 @dataclass(frozen=True)
@@ -126,8 +134,8 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
             line = _key_line(text, str(err["loc"][-1]))
             if err["type"] == "extra_forbidden":
                 section = err["loc"][0] if len(err["loc"]) > 1 else None
-                known = (Config.model_fields if section is None else
-                         type(getattr(Config(), str(section))).model_fields)
+                known = (Config.model_fields if section is None else Price.model_fields if section == "prices"
+                         else type(getattr(Config(), str(section))).model_fields)
                 diags.append(diag("invalid-config", f"unknown key `{loc}` in {shown}",
                                   Span.point(shown, line, 1, len(str(err["loc"][-1]))),
                                   notes=suggestion_note(str(err["loc"][-1]), known)))

@@ -39,8 +39,7 @@ def build_bundle(module: CheckedModule, spec: dict, module_digests: dict[str, st
         "spec": spec,
         "meta": front.meta() if front else {},
         "provenance": {"modules": dict(sorted(module_digests.items())), "compiler": f"promptc {__version__}"},
-        "tokens": {"encoding": encoding,
-                   "messages": [tokens.count(tokens.static_text(m["content"]), encoding) for m in spec["messages"]]},
+        "tokens": tokens.bundle_tokens(spec, encoding),
     }
 
 

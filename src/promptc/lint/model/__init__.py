@@ -1,15 +1,43 @@
 """The instruction model of a message: sections, sentences and bullets, and for each the
 directive it gives (modality, negation, action, object, quantities) and where it holds.
 
-Rules read this model; none of them parses text itself. Example blocks, code, quoted
-material and transcripts are marked, so rules can set them aside.
+Rules read this model; none of them parses text itself: every word list and pattern lives
+in this package, and rule files do not use `re`. Example blocks, code, quoted material and
+transcripts are marked, so rules can set them aside. The model is built once per message
+(`build_model`); what rules ask of a unit or an instruction is computed on first use and
+cached.
 
 The model is a package, one concern a module: `vocabulary` (word lists and compiled
 patterns), `segments` (units: sections, sentences, examples, quotes), `directives`
 (instructions, cues, actions and objects, quantities, keys), `limits` (numeric bounds and
-what they bound), `stances` (register and length), `mentions` (tool names in prose) and
-`message` (the message model and `build_model`). Every name is re-exported here, so
-`from promptc.lint.model import …` works as before.
+what they bound), `stances` (register and length), `formats` (the reply format a unit asks
+for or forbids, and JSON keys it names), `actions` (outward or irreversible actions and
+confirmation steps), `mentions` (tool names in prose), `delimiters` (whether a value is
+set off as data) and `message` (the message model and `build_model`). The public names,
+and the private ones the single-module model had, are re-exported here, so `from
+promptc.lint.model import …` works as before.
+
+What rules read, besides units, instructions and their directive fields:
+
+- `Unit.formats` → `FormatDemand`s: what the wording says of the reply's format, with
+  `format` ("json", "plain text", "prose", "plain english", "natural language",
+  "markdown", or a construct: "heading", "table", "bold", "code block", "link"),
+  `polarity` ("require" | "forbid"), `whole` (the reply's format as a whole, not Markdown
+  within it), document offsets `start`/`end`, and `scoped` ("no Markdown in commit
+  messages"). `Instruction.formats` adds what a prohibition's cue forbids ("never use
+  Markdown headings").
+- `Unit.json_keys`, `Unit.bullet_key` → `KeyMention`s (name, offsets, form);
+  `MessageModel.json_keys(unit, known)` combines them, counting a bulleted `"name": …` only
+  in a list where another bullet names a known key. `MessageModel.mentions_json` and
+  `MessageModel.quotes(name)` say whether the message says "JSON" or quotes a name anywhere.
+- `Instruction.risky_actions` → `RiskyAction`s: outward or irreversible actions the
+  directive orders (`name` as a finding shows it, `verb`, `object`, `source`), with
+  `RiskyAction.through_tool(name)`; `Unit.confirms` (a confirmation step) and
+  `Unit.unattended` ("without asking", "automatically"); `tool_risk(name, description)`
+  for a tool declaration, and `name_words(name)` for the words of an identifier.
+- `Instruction.stances`, `Instruction.limits`, `MessageModel.mentions`,
+  `MessageModel.condition`, `fallback`, `always_together`, `can_co_occur`, and
+  `MessageModel.delimited(start, end)` for an interpolated value.
 """
 
 from __future__ import annotations
@@ -34,5 +62,7 @@ from .stances import (  # noqa: F401
     _TONE_NOUNS, _hedged, _negated, _noun_after, _predicate, _qualifier_after, _scope_after, _split, _stances,
     _style_noun, _style_target, _subject, _verb_near,
 )
+from .formats import MARKDOWN_ELEMENTS, REPLY_FORMATS, FormatDemand, KeyMention  # noqa: F401
+from .actions import RiskyAction, name_words, tool_risk  # noqa: F401
 from .mentions import Mention, _CALL_FORM_RE, _CODE_IDENT_RE, _NOT_TOOL_NAMES, _TOOL_PHRASE_RE, _mentions  # noqa: F401
 from .message import MessageModel, build_model  # noqa: F401

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .actions import RiskyAction, _risky_actions
+from .formats import FormatDemand, _instruction_formats
 from .segments import Unit
 from .vocabulary import (
     _CAPS_RUN_RE, _CUE_KIND, _CUE_RE, _DETERMINERS, _FILLER, _LABEL_RE, _MODAL_WORDS, _NEGATOR_AFTER_CUE_RE,
@@ -88,6 +90,21 @@ class Instruction:
         from .limits import _limit  # here, not at the top: limits reads Quantity
 
         return tuple(_limit(self.unit, q) for q in self.quantities)
+
+    @cached_property
+    def formats(self) -> tuple[FormatDemand, ...]:
+        """`Unit.formats`, and for a prohibition also what follows its cue: "never use
+        Markdown headings" forbids headings, "don't ever use Markdown" Markdown (the demand
+        starts at the cue)."""
+        return _instruction_formats(self)
+
+    @cached_property
+    def risky_actions(self) -> tuple[RiskyAction, ...]:
+        """The outward or irreversible actions the directive orders (money, deletion,
+        messages to people): its own action and object for a requirement, then a leading
+        imperative the directive vocabulary lacks ("Issue a refund", "If it is late, refund
+        it"). Empty for a prohibition. Whether a person confirms first is `Unit.confirms`."""
+        return _risky_actions(self)
 
 
 # --- directives ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The model of one message: its units and instructions, and the questions rules ask of
 them (can two co-occur, under which condition does one hold, what is its fallback, which
-tools does the prose mention)."""
+tools does the prose mention, which JSON keys it names, whether a value is delimited)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..document import Document, exclusive
+from .delimiters import _delimited
 from .directives import Instruction, _instruction
+from .formats import KeyMention, _mentions_json, _quotes
 from .mentions import Mention, _mentions
 from .segments import Unit, _units
 from .vocabulary import _FALLBACK_RE
@@ -98,6 +100,35 @@ class MessageModel:
     def mentions(self) -> list[Mention]:
         """Names prose uses as tools or functions, outside examples and code blocks."""
         return _mentions(self.units)
+
+    @cached_property
+    def mentions_json(self) -> bool:
+        """The message says "JSON" anywhere, examples and quoted material included."""
+        return _mentions_json(self.doc.text)
+
+    def quotes(self, name: str) -> bool:
+        """The message writes `name` between quotes or backticks anywhere ("`answer`",
+        "'answer'"), examples included."""
+        return _quotes(self.doc.text, name)
+
+    def json_keys(self, unit: Unit, known: set[str] | frozenset[str] = frozenset()) -> list[KeyMention]:
+        """Names `unit` uses as keys of the JSON reply, with their document offsets: its
+        `Unit.json_keys`, then its `Unit.bullet_key` when another bullet of the same section
+        opens with one of the `known` keys (a list describing the reply's fields)."""
+        out = list(unit.json_keys)
+        key = unit.bullet_key
+        if key is not None and any(u.bullet_key is not None and u.bullet_key.name in known
+                                   for u in self.units if u.kind == "bullet" and u.section == unit.section
+                                   and u is not unit):
+            out.append(key)
+        return out
+
+    def delimited(self, start: int, end: int) -> bool:
+        """The text from `start` to `end` (an interpolated value) is set off as data: in a
+        section opened by an XML-like tag, between an opening tag before it and the closing
+        tag after it on its line, inside a fenced block, or between matching quotes right
+        around it."""
+        return _delimited(self, start, end)
 
     @cached_property
     def lower_plain(self) -> str:

@@ -38,7 +38,7 @@ class TokenBudget(Rule):
         are left out and named in the finding, so the total is a lower bound. Tool
         definitions and the output schema are not counted either. Modules whose `model`
         lacks `max_tokens` or `context_window` are skipped. Tokens are counted with the
-        cl100k_base encoding.
+        model's encoding (see `promptc tokens`), or cl100k_base as a proxy for other models.
 
     Why it matters:
         When the prompt and the reply do not fit, the provider rejects the call or cuts the
@@ -65,8 +65,9 @@ class TokenBudget(Rule):
         settings = module.front.model if module.front else None
         if not module.is_prompt or settings is None or not settings.max_tokens or not settings.context_window:
             return
-        static = sum(tokens.count(_largest_text(m.body)) for m in module.messages)
-        inputs = _input_estimates(module)
+        encoding = tokens.for_model(settings.name).encoding
+        static = sum(tokens.count(_largest_text(m.body), encoding) for m in module.messages)
+        inputs = _input_estimates(module, encoding)
         from_inputs = sum(e.tokens for e in inputs.values())
         total = static + from_inputs + settings.max_tokens
         window = settings.context_window
@@ -109,7 +110,7 @@ def _largest_text(body: list[dict], stack: tuple = ()) -> str:
     return "".join(parts)
 
 
-def _input_estimates(module: CheckedModule) -> dict[str, _Estimate]:
+def _input_estimates(module: CheckedModule, encoding: str) -> dict[str, _Estimate]:
     used: set[str] = set()
     for message in module.messages:
         used |= used_inputs(message.body)
@@ -117,15 +118,15 @@ def _input_estimates(module: CheckedModule) -> dict[str, _Estimate]:
     for sym in module.inputs:
         if sym.name in used:
             est = _Estimate()
-            _estimate(sym.type, sym.name, est, 1)
+            _estimate(sym.type, sym.name, est, 1, encoding)
             out[sym.name] = est
     return out
 
 
-def _estimate(ty: T.Type, path: str, est: _Estimate, times: int) -> None:
+def _estimate(ty: T.Type, path: str, est: _Estimate, times: int, encoding: str) -> None:
     """Add the largest size of a value of type `ty` (`times` copies of it) to `est`."""
     if isinstance(ty, T.Optional):
-        _estimate(ty.inner, path, est, times)
+        _estimate(ty.inner, path, est, times, encoding)
     elif isinstance(ty, T.Str):
         if ty.max_tokens is not None:
             est.tokens += times * ty.max_tokens
@@ -135,16 +136,16 @@ def _estimate(ty: T.Type, path: str, est: _Estimate, times: int) -> None:
         else:
             est.unbounded.append(path)
     elif isinstance(ty, T.Literal):
-        est.tokens += times * max((tokens.count(v) for v in ty.values), default=0)
+        est.tokens += times * max((tokens.count(v, encoding) for v in ty.values), default=0)
     elif isinstance(ty, (T.Int, T.Float, T.Bool)):
         est.tokens += times * SCALAR_TOKENS
     elif isinstance(ty, T.List):
         if ty.max_items is None:
             est.unbounded.append(path)
         else:
-            _estimate(ty.item, f"{path}[]", est, times * ty.max_items)
+            _estimate(ty.item, f"{path}[]", est, times * ty.max_items, encoding)
     elif isinstance(ty, T.Object):
         for name, field_ty in ty.fields:
-            _estimate(field_ty, f"{path}.{name}", est, times)
+            _estimate(field_ty, f"{path}.{name}", est, times, encoding)
     else:  # maps (keys have no bound) and unknown types
         est.unbounded.append(path)

@@ -3,7 +3,6 @@ fenced off, before it goes into the system message."""
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict
@@ -14,8 +13,6 @@ from ..document import Piece
 from ..model import MessageModel
 from ..rule import LintContext, Rule
 
-_FENCE_RE = re.compile(r"^\s*(```|~~~)", re.M)
-_QUOTES = {'"': '"', "“": "”", "'": "'", "`": "`"}
 #: Filters whose result is bounded whatever the input (`length` gives an int).
 _BOUNDING_FILTERS = {"length"}
 
@@ -79,7 +76,7 @@ class UnvalidatedVariable(Rule):
                 ty = _type_at(inputs[path[0]], path[1:])
                 unbounded = _unbounded(ty)
                 long = unbounded or _max_chars(ty) > self.options.long_text
-                undelimited = long and not _delimited(model, piece)
+                undelimited = long and not model.delimited(piece.start, piece.end)
                 if unbounded or undelimited:
                     seen.add(path)
                     yield self._finding(model, piece, path, ty, inputs, unbounded, undelimited)
@@ -171,25 +168,6 @@ def _max_chars(ty: T.Type) -> int:
     if not isinstance(ty, T.Str) or ty.pattern is not None:
         return 0
     return min(n for n in (ty.max_len, ty.max_tokens and ty.max_tokens * 4) if n is not None)
-
-
-def _delimited(model: MessageModel, piece: Piece) -> bool:
-    """Inside XML-like tags (on their own lines, or inline on the placeholder's line), a
-    fenced block, or quotes right around the placeholder."""
-    text = model.doc.text
-    unit = next((u for u in model.units if u.start <= piece.start < u.end), None)
-    if unit and any(s.startswith("<") and s.endswith(">") for s in unit.section):
-        return True
-    line_start = text.rfind("\n", 0, piece.start) + 1
-    line_end = text.find("\n", piece.end)
-    before, after = text[line_start:piece.start], text[piece.end: line_end if line_end >= 0 else len(text)]
-    tags = re.findall(r"<([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>", before)
-    if any(f"</{t}>" in after for t in tags):
-        return True
-    if len(_FENCE_RE.findall(text, 0, line_start)) % 2 == 1:
-        return True
-    b, a = before.rstrip()[-1:], after.lstrip()[:1]
-    return bool(b and b in _QUOTES and a == _QUOTES[b])
 
 
 def _bound_note(path: tuple[str, ...], inputs: dict) -> str:
