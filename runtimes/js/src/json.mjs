@@ -1,0 +1,84 @@
+// A strict JSON parser that keeps what JSON.parse loses and rendering needs: whether a number
+// was written as a float (`1.0` renders "1.0", `1` renders "1") and the exact value of large
+// integers. It also refuses duplicate keys, on which parsers disagree (so a duplicate could
+// make two runtimes render different text for one verified hash), and NaN/Infinity, which
+// are not JSON. The grammar and whitespace are RFC 8259's, as Python's json module reads it.
+
+import { Float } from "./values.mjs";
+
+export class JsonSyntaxError extends Error {}
+
+const TOKEN =
+  /[ \t\n\r]*(?:([{}[\],:])|("(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*")|(-?(?:0|[1-9][0-9]*)(?:(\.[0-9]+)|)(?:([eE][+-]?[0-9]+)|))|(true|false|null))/y;
+
+export function parseJson(text) {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let pos = 0;
+
+  function fail(what) {
+    const before = text.slice(0, pos);
+    const line = before.split("\n").length;
+    const column = pos - before.lastIndexOf("\n");
+    throw new JsonSyntaxError(`invalid JSON at line ${line} column ${column}: ${what}`);
+  }
+
+  function next() {
+    TOKEN.lastIndex = pos;
+    const m = TOKEN.exec(text);
+    if (m === null) {
+      while (/[ \t\n\r]/.test(text[pos] ?? "")) pos++;
+      fail(pos >= text.length ? "unexpected end of input" : `unexpected character ${JSON.stringify(text[pos])}`);
+    }
+    pos = TOKEN.lastIndex;
+    return m;
+  }
+
+  function value(m) {
+    const [, punct, str, num, frac, exp, word] = m;
+    if (str !== undefined) return JSON.parse(str);
+    if (num !== undefined) {
+      const x = Number(num);
+      if (frac !== undefined || exp !== undefined) return Number.isInteger(x) ? new Float(x) : x;
+      return Number.isSafeInteger(x) ? x : BigInt(num);
+    }
+    if (word !== undefined) return word === "null" ? null : word === "true";
+    if (punct === "[") {
+      const out = [];
+      let t = next();
+      if (t[1] === "]") return out;
+      for (;;) {
+        out.push(value(t));
+        t = next();
+        if (t[1] === "]") return out;
+        if (t[1] !== ",") fail("expected ',' or ']'");
+        t = next();
+      }
+    }
+    if (punct === "{") {
+      const out = {};
+      let t = next();
+      if (t[1] === "}") return out;
+      for (;;) {
+        if (t[2] === undefined) fail("expected a string key");
+        const key = JSON.parse(t[2]);
+        if (next()[1] !== ":") fail("expected ':'");
+        if (Object.hasOwn(out, key)) throw new JsonSyntaxError(`JSON repeats the key ${JSON.stringify(key)}`);
+        // defineProperty: a key named "__proto__" is data, not the object's prototype.
+        Object.defineProperty(out, key, { value: value(next()), enumerable: true, writable: true, configurable: true });
+        t = next();
+        if (t[1] === "}") return out;
+        if (t[1] !== ",") fail("expected ',' or '}'");
+        t = next();
+      }
+    }
+    pos -= 1; // punct is the token's one character
+    return fail(`unexpected ${JSON.stringify(punct)}`);
+  }
+
+  const result = value(next());
+  if (!/^[ \t\n\r]*$/.test(text.slice(pos))) {
+    while (/[ \t\n\r]/.test(text[pos])) pos++;
+    fail("extra data after the JSON value");
+  }
+  return result;
+}
