@@ -26,6 +26,7 @@ from referencing.jsonschema import DRAFT202012
 from .errors import BundleFormatError, InputError, IntegrityError
 from .hashing import spec_hash
 from .inputs import prepare_inputs
+from .schema import Validator
 from .render import render_content
 from .semver import semver_key
 from .values import type_name
@@ -107,7 +108,7 @@ class Bundle:
 
     @cached_property
     def _input_validator(self) -> Draft202012Validator:
-        return Draft202012Validator(self.spec["inputs"])
+        return Validator(self.spec["inputs"])
 
     def render(self, inputs: Mapping | None = None) -> Rendered:
         """Validate `inputs`, apply defaults and render every message.

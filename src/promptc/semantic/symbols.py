@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import jsonschema
 
 from ..diagnostics import DiagnosticSink, Label, suggestion_note
+from ..runtime.schema import PatternError, Validator, compile_pattern
 from ..source import Span
 from ..syntax import ast
 from ..syntax.template import ParsedTemplate
@@ -187,10 +187,10 @@ class TypeResolver:
                 continue
             if key == "pattern":
                 try:
-                    re.compile(value)
-                except re.error as exc:
-                    self.sink.error("invalid-constraint", f"`pattern` is not a valid regular expression: {exc}",
-                                    c.value.span)
+                    compile_pattern(value)
+                except PatternError as exc:
+                    self.sink.error("invalid-constraint", f"`pattern` is not valid: {exc}", c.value.span,
+                                    notes=("patterns are ECMA-262 regular expressions, as JSON Schema defines them",))
                     continue
             out[key] = value
         for low, high in (("min_len", "max_len"), ("min", "max"), ("min_items", "max_items")):
@@ -208,7 +208,7 @@ def check_default(sink: DiagnosticSink, name: str, ty: T.Type, value: ast.Value)
         sink.error("invalid-default", f"default of `{name}` is outside the portable integer range ±(2^53−1)",
                    value.span)
         return False
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(value.value), key=lambda e: list(e.path))
+    errors = sorted(Validator(schema).iter_errors(value.value), key=lambda e: list(e.path))
     if not errors:
         return True
     err = errors[0]
