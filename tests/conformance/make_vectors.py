@@ -338,11 +338,13 @@ vector(
 )
 
 vector(
-    "defaults-float-keeps-its-spelling",
-    "A float default written 2.0 in the bundle renders as \"2.0\"; the integer default 2 as \"2\".",
-    messages=[user(X(V("t")), T(" "), X(V("n")))],
-    input_schema=inputs(t=with_default(NUM, 2.0), n=with_default(NUM, 2)),
-    expect=user_out("2.0 2"),
+    "defaults-integral-float",
+    "A float default written 2.0 in the bundle renders as \"2\", like the integer default 2: "
+    "the hash cannot tell 2.0 from 2, so neither may the rendering. A float default 1e16 keeps "
+    "its float text.",
+    messages=[user(X(V("t")), T(" "), X(V("n")), T(" "), X(V("big")))],
+    input_schema=inputs(t=with_default(NUM, 2.0), n=with_default(NUM, 2), big=with_default(NUM, 1e16)),
+    expect=user_out("2 2 1e+16"),
 )
 
 vector(
@@ -375,17 +377,18 @@ vector(
 
 FLOATS = [1.0, 0.1, 1e16, 1e-05, -0.0, 0.0, 1e-04, 1.5, -2.5, 123456789.0, 9999999999999998.0, 1e22,
           1.7976931348623157e308, 5e-324, 0.30000000000000004, 2.5e-07, 1e100, 1.2345678901234567e-20,
-          100.0, 1e15, 12345678901234567890.0]
-FLOAT_TEXTS = ["1.0", "0.1", "1e+16", "1e-05", "-0.0", "0.0", "0.0001", "1.5", "-2.5", "123456789.0",
-               "9999999999999998.0", "1e+22", "1.7976931348623157e+308", "5e-324", "0.30000000000000004",
-               "2.5e-07", "1e+100", "1.2345678901234567e-20", "100.0", "1000000000000000.0",
-               "1.2345678901234567e+19"]
+          100.0, 1e15, 12345678901234567890.0, -3.0, -9999999999999998.0, -1e16, 9007199254740994.0]
+FLOAT_TEXTS = ["1", "0.1", "1e+16", "1e-05", "0", "0", "0.0001", "1.5", "-2.5", "123456789",
+               "9999999999999998", "1e+22", "1.7976931348623157e+308", "5e-324", "0.30000000000000004",
+               "2.5e-07", "1e+100", "1.2345678901234567e-20", "100", "1000000000000000",
+               "1.2345678901234567e+19", "-3", "-9999999999999998", "-1e+16", "9007199254740994"]
 assert len(FLOATS) == len(FLOAT_TEXTS)
 
 vector(
     "stringify-float-inputs",
-    "Floats render as Python's repr: shortest round-trip digits, integral values keep \".0\", "
-    "exponent form below 1e-4 and from 1e16 on (sign and at least two digits).",
+    "An integral float below 1e16 in magnitude renders as the integer (1.0 as 1, -0.0 as 0, "
+    "9999999999999998.0 as 9999999999999998); other floats as Python's repr: shortest "
+    "round-trip digits, exponent form below 1e-4 and from 1e16 on (sign and at least two digits).",
     messages=[user(X(F("join", V("xs"), C("\n"))))],
     input_schema=inputs(["xs"], xs=list_of(NUM)),
     inputs={"xs": FLOATS},
@@ -402,12 +405,13 @@ vector(
 vector(
     "stringify-float-vs-integer-input",
     "A JSON number written with a fraction or exponent is a float, even when integral "
-    "(1.0, 1e2, -0.0); one written without is an integer. An integer input "
-    "accepts 1.0 and keeps it a float.",
-    messages=[user(*lines(V("a"), V("b"), V("c"), V("d"), V("e"), V("f")))],
-    input_schema=inputs(a=INT, b=INT, c=NUM, d=NUM, e=NUM, f=INT),
-    inputs={"a": 1, "b": 1.0, "c": 100.0, "d": -0.0, "e": 0, "f": 0},
-    expect=user_out("1\n1.0\n100.0\n-0.0\n0\n0"),
+    "(1.0, 1e2, -0.0), and an integer input accepts 1.0; below 1e16 an integral float renders "
+    "as the integer of its value. From 1e16 on the two differ: the float 1e16 renders "
+    "1e+16, the integer 10000000000000000 every digit.",
+    messages=[user(*lines(V("a"), V("b"), V("c"), V("d"), V("e"), V("f"), V("g"), V("h")))],
+    input_schema=inputs(a=INT, b=INT, c=NUM, d=NUM, e=NUM, f=INT, g=NUM, h=INT),
+    inputs={"a": 1, "b": 1.0, "c": 100.0, "d": -0.0, "e": 0, "f": 0, "g": 1e16, "h": 10000000000000000},
+    expect=user_out("1\n1\n100\n0\n0\n0\n1e+16\n10000000000000000"),
 )
 
 vector(
@@ -427,7 +431,7 @@ vector(
     messages=[user(*lines(V("l"), V("o"), V("e"), V("eo")))],
     input_schema=inputs(l=ANY, o=ANY, e=ANY, eo=ANY),
     inputs={"l": [1, "two", None, True, 2.0], "o": {"b": 1, "a": [], "c": {}}, "e": [], "eo": {}},
-    expect=user_out('[1, "two", null, true, 2.0]\n{"a": [], "b": 1, "c": {}}\n[]\n{}'),
+    expect=user_out('[1, "two", null, true, 2]\n{"a": [], "b": 1, "c": {}}\n[]\n{}'),
 )
 
 # =============================================================================================
@@ -436,11 +440,12 @@ vector(
 
 vector(
     "tojson-floats",
-    "tojson writes floats as Python does: 1.0, 0.1, 1e+16, 1e-05, -0.0.",
-    messages=[user(X(F("tojson", V("xs"))), T(" "), X(F("tojson", C({"f": 1.0, "g": [1e16, 1e-05]}))))],
+    "tojson writes numbers as stringify does, at any depth: integral floats below 1e16 as "
+    "integers (1.0 as 1, -0.0 as 0), other floats as Python does (0.1, 1e+16, 1e-05).",
+    messages=[user(X(F("tojson", V("xs"))), T(" "), X(F("tojson", C({"f": 1.0, "g": [1e16, 1e-05, {"h": [-2.0]}]}))))],
     input_schema=inputs(xs=list_of(NUM)),
     inputs={"xs": [1.0, 0.1, 1e16, 1e-05, -0.0, 3, 1e22, 2.5e-07]},
-    expect=user_out('[1.0, 0.1, 1e+16, 1e-05, -0.0, 3, 1e+22, 2.5e-07] {"f": 1.0, "g": [1e+16, 1e-05]}'),
+    expect=user_out('[1, 0.1, 1e+16, 1e-05, 0, 3, 1e+22, 2.5e-07] {"f": 1, "g": [1e+16, 1e-05, {"h": [-2]}]}'),
 )
 
 vector(
@@ -531,7 +536,7 @@ vector(
     "trim stringifies first: null gives \"\", a number its text, a list its JSON.",
     messages=[user(T("["), X(F("trim", V("n"))), T("]["), X(F("trim", C(2.0))), T("]["), X(F("trim", C([" a "]))), T("]"))],
     input_schema=inputs(n=opt(STR)),
-    expect=user_out('[][2.0][[" a "]]'),
+    expect=user_out('[][2][[" a "]]'),
 )
 
 vector(
@@ -544,7 +549,7 @@ vector(
     ))],
     input_schema=inputs(xs=list_of(STR), mixed=list_of(ANY), empty=list_of(STR), none=opt(list_of(STR))),
     inputs={"xs": ["a", "b", "c"], "mixed": [1, 1.0, True, None, [1, 2], {"b": 1, "a": 0}, "s", 1e-05], "empty": []},
-    expect=user_out('a, b, c\n1|1.0|true||[1, 2]|{"a": 0, "b": 1}|s|1e-05\n\n\na0b0c\nabc'),
+    expect=user_out('a, b, c\n1|1|true||[1, 2]|{"a": 0, "b": 1}|s|1e-05\n\n\na0b0c\nabc'),
 )
 
 vector(
@@ -838,11 +843,11 @@ HASH_FLOATS = [0.1, 1e21, 1e20, 1e-07, 5e-324, 1.7976931348623157e308, 123.456, 
 vector(
     "hash-float-serialization",
     "The hash covers floats in RFC 8785 form (ECMAScript Number#toString: 1e+21, "
-    "100000000000000000000, 1e-7, 5e-324, -0 as 0); the same values still render in Python's "
-    "form.",
+    "100000000000000000000, 1e-7, 5e-324, -0 as 0); the same values render as stringify says "
+    "(-0.0 and 1.0 as 0 and 1, the others in Python's form).",
     messages=[user(X(F("join", C(HASH_FLOATS), C(" "))))],
     model={"temperature": 0.7, "top_p": 1e-07, "penalty": 1e21},
-    expect=user_out("0.1 1e+21 1e+20 1e-07 5e-324 1.7976931348623157e+308 123.456 -0.0 1.0 2.5e-05 1e+16 333333333.3333333"),
+    expect=user_out("0.1 1e+21 1e+20 1e-07 5e-324 1.7976931348623157e+308 123.456 0 1 2.5e-05 1e+16 333333333.3333333"),
 )
 
 _UNICODE_SPEC = make_spec(
@@ -896,9 +901,43 @@ vector(
 )
 vector(
     "const-float-1.0",
-    "The constant 1.0 renders \"1.0\", with the same hash as const-integer-1.",
+    "The constant 1.0 renders \"1\", as const-integer-1 does, with the same hash: the hash "
+    "cannot tell 1.0 from 1, so neither may the rendering.",
     bundle=make_bundle("const-number", _ONE_FLOAT),
-    expect=user_out("1.0"),
+    expect=user_out("1"),
+)
+
+
+def _two_spec(two, zero):
+    """2.0 or 2 (and -0.0 or 0) wherever a number can sit in spec: a constant, an input's
+    default (`t: float = 2.0` lowers to `"default": 2.0`), inside tojson, join and
+    comparisons."""
+    return make_spec(
+        [user(X(C(two)), T(" "), X(V("t")), T(" "), X(F("tojson", C({"a": [two, zero], "b": {"c": two}}))), T(" "),
+              X(F("join", C([two, zero, "x"]), C("|"))), T(" "), X(F("upper", C(two))), T(" "), X(F("tojson", V("t"))),
+              IF((CMP("==", V("t"), C(two)), [T(" eq")])))],
+        inputs(t=with_default(NUM, two)),
+        model={"temperature": two},
+    )
+
+
+_TWO_INT, _TWO_FLOAT = _two_spec(2, 0), _two_spec(2.0, -0.0)
+assert spec_hash(_TWO_INT) == spec_hash(_TWO_FLOAT)
+_TWO_TEXT = '2 2 {"a": [2, 0], "b": {"c": 2}} 2|0|x 2 2 eq'
+vector(
+    "same-hash-integer-2",
+    "A bundle whose spec holds the integers 2 and 0 (a constant, a default, inside tojson and "
+    "join). It has the same hash as same-hash-float-2.0 and renders the same bytes.",
+    bundle=make_bundle("same-hash-2", _TWO_INT),
+    expect=user_out(_TWO_TEXT),
+)
+vector(
+    "same-hash-float-2.0",
+    "The same bundle with 2.0 and -0.0 where same-hash-integer-2 has 2 and 0, as a hand edit "
+    "could change them: RFC 8785 writes both as 2 and 0, so the hash is the same, and the "
+    "rendered text is the same bytes.",
+    bundle=make_bundle("same-hash-2", _TWO_FLOAT),
+    expect=user_out(_TWO_TEXT),
 )
 
 # =============================================================================================
@@ -925,7 +964,7 @@ vector(
     messages=[user(*lines(V("name"), V("age"), V("ratio"), V("ok"), F("join", V("tags"), C(",")), V("profile", "city")))],
     input_schema=_TYPED,
     inputs={"name": "Ada", "age": 3.0, "ratio": 2, "ok": False, "tags": [], "profile": {"city": "London"}},
-    expect=user_out("Ada\n3.0\n2\nfalse\n\nLondon"),
+    expect=user_out("Ada\n3\n2\nfalse\n\nLondon"),
 )
 
 vector(
@@ -956,7 +995,7 @@ vector(
     input_schema=inputs(n={"type": "integer", "minimum": 0, "maximum": 10}, m={"type": "integer", "minimum": 0, "maximum": 10},
                         f={"type": "number", "maximum": 1}),
     inputs={"n": 0, "m": 10, "f": 1.0},
-    expect=user_out("0 10 1.0"),
+    expect=user_out("0 10 1"),
 )
 
 vector(

@@ -1,6 +1,8 @@
-// A strict JSON parser that keeps what JSON.parse loses and rendering needs: whether a number
-// was written as a float (`1.0` renders "1.0", `1` renders "1") and the exact value of large
-// integers. It also refuses duplicate keys, on which parsers disagree (so a duplicate could
+// A strict JSON parser that keeps what JSON.parse loses: whether a number was written as a
+// float and the exact value of large integers. Integral floats below 1e16 render as integers
+// (`1.0` and `1` both render "1"), but the distinction still shows from 1e16 on (`1e16`
+// renders "1e+16", `10000000000000000` every digit) and in type names (`number` /
+// `integer`). It also refuses duplicate keys, on which parsers disagree (so a duplicate could
 // make two runtimes render different text for one verified hash), and NaN/Infinity, which
 // are not JSON. The grammar and whitespace are RFC 8259's, as Python's json module reads it.
 

@@ -2,12 +2,16 @@
 // deep equality, exactly as docs/bundle-format.md defines them (and promptc.runtime.values
 // implements them in Python).
 //
-// The value model. JSON has one number type, but promptc renders an integer and a float of
-// the same value differently (`1` and `1.0`), as Python does. So:
+// The value model. JSON has one number type; promptc keeps integers and floats apart for
+// type names (`integer` / `number` in messages) and for large magnitudes, where the two
+// render differently (the float 1e16 as `1e+16`, the integer as `10000000000000000`). So:
 //   - a JS number that is an integer is an integer (`1`, `-0` prints as `0`);
 //   - a JS number that is not an integer (`0.5`, NaN, ±Infinity) is a float;
 //   - a `Float` holds a float whose value is integral (JSON `1.0`, `1e16`, `-0.0`);
 //   - a `bigint` is an integer beyond ±(2**53 - 1), kept exact (JSON `12345678901234567890`).
+// A float whose value is integral and below 1e16 in magnitude renders as the integer (`2.0`
+// as `2`, `-0.0` as `0`): the bundle hash (RFC 8785) writes 2.0 and 2 as the same bytes, so
+// the hash cannot tell 2.0 from 2, and neither may the rendering.
 // parseJson (json.mjs) produces exactly this model from JSON text; callers of the API who
 // pass plain objects get integers for integral numbers unless they wrap them in `Float`.
 
@@ -68,10 +72,16 @@ export function floatRepr(x) {
   return `${sign}${whole.slice(0, exp + 1)}.${whole.slice(exp + 1) || "0"}`;
 }
 
+/** Integral floats below this magnitude render as integers; from it on, as float text. */
+const INTEGRAL_LIMIT = 1e16;
+
 function numberText(v, json) {
   if (typeof v === "bigint") return v.toString();
   const x = Number(v);
   if (isFloat(v)) {
+    // Below 1e16 an integral double's decimal digits are exactly its shortest round-trip
+    // digits, so String(x) is the integer text (and String(-0) is "0").
+    if (Number.isInteger(x) && Math.abs(x) < INTEGRAL_LIMIT) return String(x);
     if (json && !Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
     return floatRepr(x);
   }

@@ -22,12 +22,12 @@ const bundle = { format: FORMAT, name: "cli.demo", version: "0.1.0", hash: specH
 const bundlePath = join(dir, "bundle.json");
 writeFileSync(bundlePath, JSON.stringify(bundle));
 const inputsPath = join(dir, "inputs.json");
-writeFileSync(inputsPath, '{"name": "Ada", "n": 1.0}');
+writeFileSync(inputsPath, '{"name": "Ada", "n": 1e16}'); // a float (JSON.parse would make it an integer)
 
 test("prints the messages and the hash as JSON", () => {
   const r = run([bundlePath, inputsPath]);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { messages: [{ role: "user", content: "Hi Ada 1.0" }], hash: bundle.hash });
+  assert.deepEqual(JSON.parse(r.stdout), { messages: [{ role: "user", content: "Hi Ada 1e+16" }], hash: bundle.hash });
 });
 
 test("reads the inputs from standard input with -", () => {

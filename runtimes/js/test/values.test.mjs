@@ -13,24 +13,29 @@ test("floatRepr lays out shortest round-trip digits as Python's repr", () => {
   for (const [x, want] of cases) assert.equal(floatRepr(x), want, `floatRepr(${x})`);
 });
 
-test("stringify tells integers, floats and integral floats apart", () => {
+test("stringify renders integral floats below 1e16 as integers, other floats as Python's repr", () => {
   assert.equal(stringify(1), "1");
-  assert.equal(stringify(new Float(1)), "1.0");
+  assert.equal(stringify(new Float(1)), "1"); // the hash cannot tell 1.0 from 1, so neither may the text
   assert.equal(stringify(-0), "0");
-  assert.equal(stringify(new Float(-0)), "-0.0");
+  assert.equal(stringify(new Float(-0)), "0");
+  assert.equal(stringify(new Float(-3)), "-3");
+  assert.equal(stringify(new Float(9999999999999998)), "9999999999999998");
+  assert.equal(stringify(new Float(1e16)), "1e+16");
+  assert.equal(stringify(new Float(-1e16)), "-1e+16");
   assert.equal(stringify(0.5), "0.5");
   assert.equal(stringify(2n ** 64n), "18446744073709551616");
   assert.equal(stringify(1e21), "1000000000000000000000"); // an integral JS number is an integer
   assert.equal(stringify(null), "");
   assert.equal(stringify(undefined), "");
   assert.equal(stringify(true), "true");
-  assert.equal(stringify([1, new Float(2), "x"]), '[1, 2.0, "x"]');
+  assert.equal(stringify([1, new Float(2), "x"]), '[1, 2, "x"]');
 });
 
 test("tojson sorts keys by code point and escapes as Python's json.dumps", () => {
   assert.equal(tojson({ "😀": 1, "｡": 2, a: [], b: {} }), '{"a": [], "b": {}, "｡": 2, "😀": 1}');
   assert.equal(tojson("\u0000\u001f\"\\\n\u007f\u2028\ud800"), '"\\u0000\\u001f\\"\\\\\\n\u007f\u2028\ud800"');
   assert.equal(tojson([NaN, Infinity, -Infinity, new Float(1e16)]), "[NaN, Infinity, -Infinity, 1e+16]");
+  assert.equal(tojson({ a: [new Float(2), new Float(-0), 0.5], b: { c: new Float(1e15) } }), '{"a": [2, 0, 0.5], "b": {"c": 1000000000000000}}');
 });
 
 test("compareStrings orders by code point", () => {

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import tokens
-from ..runtime.values import stringify
+from ..runtime.values import stringify, tojson
 
 #: A number rendered as text: a few tokens at most (20 digits are 7 tokens).
 SCALAR_TOKENS = 8
@@ -168,7 +168,7 @@ class _Sizer:
         out = Size(inputs=True)
         if "enum" in s or "const" in s:
             values = s.get("enum", [s.get("const")])
-            render = (lambda v: json.dumps(v, ensure_ascii=False)) if as_json else stringify
+            render = tojson if as_json else stringify  # as the renderer writes them (2.0 as 2)
             out.tokens = max((self.count(render(v)) for v in values), default=0)
             return out
         t = s.get("type")

@@ -15,8 +15,9 @@ adjustments for where Nunjucks differs:
 - `not-in` is `not (a in b)`; a comparison or logic rendered as text gives `true`/`false`.
 
 Known differences that remain: `==` compares lists and objects by identity in JavaScript
-(promptc compares them by value), floats print as JavaScript prints them (`1` for `1.0`),
-and `title` capitalises as JavaScript does.
+(promptc compares them by value), floats outside [1e-4, 1e16) print as JavaScript prints them
+(`0.00001` for `1e-05`, `10000000000000000` for `1e+16`; integral floats below 1e16 print as
+integers in both), and `title` capitalises as JavaScript does.
 """
 
 from __future__ import annotations

@@ -27,9 +27,35 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
+# Integral floats below this magnitude render as integers: the bundle hash (RFC 8785) writes
+# 2.0 as `2`, the same bytes as the integer 2, so the hash cannot tell them apart and neither
+# may the rendering. Below 1e16 the integer text is also exactly the float's shortest digits;
+# from 1e16 on, floats keep Python's exponent form (`1e+16`).
+_INTEGRAL_LIMIT = 1e16
+
+
+def _integral(x: float) -> bool:
+    return x.is_integer() and -_INTEGRAL_LIMIT < x < _INTEGRAL_LIMIT
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """A copy of a JSON value with integral floats below 1e16 as ints (-0.0 as 0); the value
+    itself when it holds none, so plain data is not copied."""
+    if isinstance(value, float):
+        return int(value) if _integral(value) else value
+    if isinstance(value, list):
+        items = [_integral_floats_as_ints(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value)) else value
+    if isinstance(value, dict):
+        members = {k: _integral_floats_as_ints(v) for k, v in value.items()}
+        return members if any(members[k] is not v for k, v in value.items()) else value
+    return value
+
+
 def tojson(value: Any) -> str:
-    """JSON with sorted keys, `", "` / `": "` separators and non-ASCII kept as is."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    """JSON with sorted keys, `", "` / `": "` separators and non-ASCII kept as is; integral
+    floats below 1e16 written as integers (`2.0` as `2`), as stringify writes them."""
+    return json.dumps(_integral_floats_as_ints(value), ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
 def stringify(value: Any) -> str:
@@ -43,7 +69,9 @@ def stringify(value: Any) -> str:
     if isinstance(value, int):
         return int.__repr__(value)
     if isinstance(value, float):
-        return float.__repr__(value)  # shortest round trip; integral values keep ".0"
+        if _integral(value):
+            return int.__repr__(int(value))  # 2.0 → "2", -0.0 → "0": the hash's view of it
+        return float.__repr__(value)  # shortest round trip, Python's layout
     return tojson(value)
 
 
