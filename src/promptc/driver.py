@@ -13,7 +13,7 @@ import multiprocessing as mp
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, MutableMapping
 
 from . import cache as build_cache
 from .config import Project, find_root, load_project
@@ -85,14 +85,18 @@ def _schema_reader(project: Project):
 def compile_project(project: Project, targets: Iterable[Path] | None = None,
                     overlays: dict[str, str] | None = None, use_cache: bool = True,
                     progress: Callable[[str, int, int], None] | None = None, lint: bool = True,
-                    parallel: bool = True) -> CompileResult:
+                    parallel: bool = True, index: ModuleIndex | None = None,
+                    parse_memo: MutableMapping | None = None) -> CompileResult:
     """Compile the project (or the modules of `targets`) into bundles in memory.
 
     `overlays` maps module names to unsaved text (the language server's open buffers).
     With `parallel`, prompts that nothing imports are checked in forked workers, and
     `CompileResult.program` then holds only the modules checked in this process.
+    A long-lived caller (the language server) may pass the `index` of the source roots it
+    keeps up to date, and a `parse_memo` that keeps parsed modules, keyed by their text,
+    from one compilation to the next.
     """
-    plan = _plan(project, targets, overlays, use_cache, progress, lint)
+    plan = _plan(project, targets, overlays, use_cache, progress, lint, index, parse_memo)
     if isinstance(plan, CompileResult):
         return plan
     return _execute(plan, progress, parallel)
@@ -123,9 +127,10 @@ class _Plan:
         return build_cache.key(*parts)
 
 
-def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: bool) -> _Plan | CompileResult:
+def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: bool,
+          index: ModuleIndex | None = None, parse_memo: MutableMapping | None = None) -> _Plan | CompileResult:
     diagnostics: list[Diagnostic] = list(project.diagnostics)
-    index = discover(project)
+    index = index if index is not None else discover(project)
     diagnostics.extend(index.diagnostics)
     roots = _roots(project, index, targets)
     try:
@@ -135,7 +140,7 @@ def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: 
         return CompileResult(project, None, None, {}, sorted_diagnostics(diagnostics))
 
     store = build_cache.Cache(project.cache_dir) if use_cache and not overlays else None
-    graph = build_graph(index, roots, ModuleStore(store, overlays), progress=progress)
+    graph = build_graph(index, roots, ModuleStore(store, overlays, parse_memo), progress=progress)
     diagnostics.extend(graph.diagnostics)
     rules, lint_problems = lint_runner.configure(project.config.lint, _config_span(project)) if lint else ([], [])
     diagnostics.extend(lint_problems)
@@ -361,21 +366,24 @@ def read_lock(project: Project) -> tuple[lockfile.Lock, str | None, list[Diagnos
     if not path.is_file():
         return lockfile.Lock({}), None, []
     text = path.read_text(encoding="utf-8")
-    # Parsing TOML is slow for large locks; a parsed lock is cached by its text.
-    store = build_cache.Cache(project.cache_dir)
-    k = build_cache.key("lock", text)
-    hit = store.get("lock", k)
+    # Parsing TOML is slow for large locks; a parsed lock is cached by its text (the build
+    # that writes a lock caches it too).
+    hit = build_cache.Cache(project.cache_dir).get("lock", build_cache.key("lock", text))
     if hit is not None:
         return hit, text, []
     try:
         lock = lockfile.Lock.loads(text)
-        store.put("lock", k, lock)
+        _cache_lock(project, text, lock)
         return lock, text, []
     except lockfile.LockError as exc:
         return lockfile.Lock({}), text, [diag("invalid-lock", f"promptc.lock cannot be read: {exc}",
                                                Span.point("promptc.lock", exc.line or 1, 1),
                                                notes=("restore it from version control, or delete it to "
                                                       "start a new one",))]
+
+
+def _cache_lock(project: Project, text: str, lock: lockfile.Lock) -> None:
+    build_cache.Cache(project.cache_dir).put("lock", build_cache.key("lock", text), lock)
 
 
 def version_span(result: CompileResult, name: str) -> Span | None:
@@ -391,9 +399,12 @@ def build(project: Project, *, locked: bool = False, out: Path | None = None,
     plan = _plan(project, None, None, True, progress, True)
     if isinstance(plan, CompileResult):
         return BuildResult(plan)
-    unchanged = _up_to_date(plan, out_dir)
+    stamp = _read_stamp(plan, out_dir)
+    unchanged = _up_to_date(plan, out_dir, stamp)
     if unchanged is not None:
         return unchanged
+    # Bundles whose module results are unchanged since the last build need no new file.
+    previous = stamp[2] if stamp else {}
     compiled = _execute(plan, progress, True)
     result = BuildResult(compiled)
     lock, lock_text, lock_diags = read_lock(project)
@@ -404,7 +415,8 @@ def build(project: Project, *, locked: bool = False, out: Path | None = None,
     compiled.diagnostics = sorted_diagnostics(compiled.diagnostics)
     if not compiled.ok:
         return result
-    new_text = lockfile.updated(lock, compiled.bundles.values()).dumps()
+    new_lock = lockfile.updated(lock, compiled.bundles.values())
+    new_text = new_lock.dumps()
     result.lock_changed = new_text != lock_text
     if locked and result.lock_changed:
         changed = _lock_delta(lock, lockfile.Lock.loads(new_text))
@@ -414,21 +426,26 @@ def build(project: Project, *, locked: bool = False, out: Path | None = None,
             notes=("run `promptc build` without --locked and commit promptc.lock",)))
         return result
     index_entries = {}
+    written_by: dict[str, Path] = {}
     for name, bundle in sorted(compiled.bundles.items()):
         try:
-            path = write_bundle(out_dir, bundle)
+            seen = previous.get(name)
+            known = seen[1:3] if seen and seen[0] is not None and seen[0] == plan.keys.get(name) else None
+            path = write_bundle(out_dir, bundle, known)
         except BundleConflict as exc:
             compiled.diagnostics.append(diag(
                 "bundle-conflict", f"`{project.display(exc.path)}` exists with different content",
                 Span.point(project.display(exc.path), 1, 1), notes=("remove the file; bundle files never change",)))
             continue
         result.written.append(path)
+        written_by[name] = path
         index_entries[name] = {"version": bundle["version"], "hash": bundle["hash"], "file": path.name}
     if compiled.ok:
         write_index(out_dir, index_entries)
         if result.lock_changed:
             atomic_write(project.lock_path, new_text.encode("utf-8"))
-        _write_stamp(plan, out_dir, result)
+            _cache_lock(project, new_text, new_lock)
+        _write_stamp(plan, out_dir, result, written_by)
     return result
 
 
@@ -449,18 +466,19 @@ def _stamp_key(out_dir: Path) -> str:
     return build_cache.key("stamp", str(out_dir.resolve()))
 
 
-def _write_stamp(plan: _Plan, out_dir: Path, result: BuildResult) -> None:
+def _write_stamp(plan: _Plan, out_dir: Path, result: BuildResult, written_by: dict[str, Path]) -> None:
     if plan.store is None:
         return
-    files = sorted((p.name, *_stat(p)) for p in result.written)
+    files = {name: (plan.keys.get(name), path.name, *_stat(path)) for name, path in written_by.items()}
     plan.store.put("stamp", _stamp_key(out_dir),
                    (plan.fingerprint, _stamp_state(plan.project, out_dir), files, result.compiled.diagnostics))
 
 
-def _up_to_date(plan: _Plan, out_dir: Path) -> BuildResult | None:
-    if plan.store is None:
-        return None
-    stamp = plan.store.get("stamp", _stamp_key(out_dir))
+def _read_stamp(plan: _Plan, out_dir: Path) -> tuple | None:
+    return plan.store.get("stamp", _stamp_key(out_dir)) if plan.store is not None else None
+
+
+def _up_to_date(plan: _Plan, out_dir: Path, stamp: tuple | None) -> BuildResult | None:
     if stamp is None:
         return None
     fingerprint, state, files, diagnostics = stamp
@@ -468,10 +486,11 @@ def _up_to_date(plan: _Plan, out_dir: Path) -> BuildResult | None:
         return None
     # Bundle files are checked by size and modification time, as make does: an edited or
     # removed file sends the build down the full path, which reports or rewrites it.
-    if not all(_stat(out_dir / name) == (size, mtime) for name, size, mtime in files):
+    if not all(_stat(out_dir / fname) == (size, mtime) for _, fname, size, mtime in files.values()):
         return None
     compiled = CompileResult(plan.project, plan.graph, None, {}, list(diagnostics))
-    return BuildResult(compiled, written=[out_dir / name for name, _, _ in files], lock_changed=False)
+    written = [out_dir / files[name][1] for name in sorted(files)]
+    return BuildResult(compiled, written=written, lock_changed=False)
 
 
 def _stat(path: Path) -> tuple[int, int]:

@@ -79,8 +79,19 @@ class BundleConflict(Exception):
         self.path = path
 
 
-def write_bundle(out_dir: Path, bundle: dict) -> Path:
-    """Write one bundle. An existing file with the same name must hold the same bytes."""
+def write_bundle(out_dir: Path, bundle: dict, known: tuple[str, int] | None = None) -> Path:
+    """Write one bundle. An existing file with the same name must hold the same bytes.
+
+    `known` is the (file name, size) an earlier build wrote for this very bundle: when that
+    file is still there with that size, nothing is serialised or read again.
+    """
+    if known is not None:
+        path = out_dir / known[0]
+        try:
+            if path.stat().st_size == known[1]:
+                return path
+        except OSError:
+            pass
     data = bundle_bytes(bundle)
     path = out_dir / bundle_filename(bundle, data)
     if path.exists():

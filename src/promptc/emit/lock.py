@@ -289,6 +289,8 @@ class Lock:
     """All entries of a lockfile, by prompt name."""
 
     entries: dict[str, LockEntry] = field(default_factory=dict)
+    # name → (entry, its text): an entry carried over unchanged is not written out again.
+    texts: dict[str, tuple[LockEntry, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def loads(cls, text: str) -> "Lock":
@@ -299,7 +301,11 @@ class Lock:
         """The lockfile text: deterministic, entries sorted by name, keys in a fixed order."""
         parts = ["\n".join(HEADER) + "\n\n" + f"version = {LOCK_VERSION}\n"]
         for name in sorted(self.entries):
-            parts.append(_dump_entry(self.entries[name]))
+            entry = self.entries[name]
+            known = self.texts.get(name)
+            if known is None or known[0] is not entry:
+                known = self.texts[name] = (entry, _dump_entry(entry))
+            parts.append(known[1])
         return "\n".join(parts)
 
 
@@ -344,7 +350,7 @@ def updated(lock: Lock, bundles: Iterable[dict]) -> Lock:
         if old is not None and old.hash == entry.hash and old.evals:
             entry = replace(entry, evals=copy.deepcopy(old.evals))
         entries[name] = entry
-    return Lock(dict(sorted(entries.items())))
+    return Lock(dict(sorted(entries.items())), dict(lock.texts))
 
 
 # --------------------------------------------------------------------------- version rules

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..config import Project
 from ..diagnostics import Diagnostic, diag
@@ -85,8 +85,10 @@ def discover(project: Project, only: list[Path] | None = None) -> ModuleIndex:
                 Span.point(project.display(project.config_file) if project.config_file else "promptc.toml", 1, 1),
                 notes=("create the directory or fix `[project] sources` in promptc.toml",)))
             continue
+        shown_root = project.display(root)
         for path in sorted(root.rglob("*" + SUFFIX)):
             name = module_name(root, path)
+            shown = (PurePosixPath(shown_root) / path.relative_to(root).as_posix()).as_posix()
             if not all(part.isidentifier() for part in name.split(".")):
                 index.diagnostics.append(diag(
                     "syntax-error", f"`{project.display(path)}` cannot be a module: `{name}` is not a dotted name",
@@ -95,7 +97,7 @@ def discover(project: Project, only: list[Path] | None = None) -> ModuleIndex:
                 continue
             if name in index.modules:
                 continue  # the first source root wins
-            index.modules[name] = Location(name, project.display(path), path, False)
+            index.modules[name] = Location(name, shown, path, False)
     return index
 
 
