@@ -181,6 +181,76 @@ def check(paths: tuple[Path, ...], fmt: str | None, quiet: bool) -> None:
         click.echo(f"All checks passed ({checked} {what}{'s' * (checked != 1)}).", err=True)
 
 
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing: list the files that would change; exit 1 if any.")
+@click.option("--diff", is_flag=True, help="With --check (implied): also print a unified diff of each change.")
+@_guard
+def fmt_command(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
+    """Rewrite modules in the canonical layout (PATHS: .prompt files and folders; default:
+    the project's source roots).
+
+    Front matter keys in a fixed order; declarations grouped as imports (sorted), types,
+    inputs, tools, output, fragments, messages (in their order); canonical spacing; text
+    blocks re-indented without changing their text. A file that does not parse is left
+    unchanged and reported (exit 1).
+    """
+    from .emit.bundle import atomic_write
+    from .fmt import FormatterBug, collect_files, format_file, unified_diff
+
+    check = check or diff
+    if paths:
+        for path in paths:
+            if not path.exists():
+                raise driver.UsageError(f"`{path}` does not exist")
+            if path.is_file() and path.suffix != ".prompt":
+                raise driver.UsageError(f"`{path}` is not a .prompt module")
+        targets = list(paths)
+    else:
+        targets = [p for p in driver.open_project(None).source_roots if p.is_dir()]
+    cwd = Path.cwd().resolve()
+    changed = unchanged = broken = 0
+    for path in collect_files(targets):
+        try:
+            shown = path.resolve().relative_to(cwd).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        try:
+            result = format_file(path, shown)
+        except OSError as exc:
+            raise driver.UsageError(f"cannot read `{shown}`: {exc.strerror or exc}") from None
+        except FormatterBug as exc:
+            click.echo(f"internal error: {exc}. This is a bug in promptc; the file was not changed.", err=True)
+            sys.exit(EXIT_INTERNAL)
+        if result.text is None:
+            report(result.diagnostics, {result.source.path: result.source}, quiet=True)
+            click.echo(f"error: {shown} does not parse; it was not formatted", err=True)
+            broken += 1
+        elif not result.changed:
+            unchanged += 1
+        elif check:
+            changed += 1
+            click.echo(f"would reformat {shown}")
+            if diff:
+                click.echo(unified_diff(result), nl=False)
+        else:
+            changed += 1
+            try:
+                atomic_write(path, result.text.encode("utf-8"))
+            except OSError as exc:
+                raise driver.UsageError(f"cannot write `{shown}`: {exc.strerror or exc}") from None
+            click.echo(f"reformatted {shown}")
+
+    def files(n: int) -> str:
+        return f"{n} file{'s' * (n != 1)}"
+
+    parts = [f"{files(changed)} {'would be reformatted' if check else 'reformatted'}",
+             f"{files(unchanged)} already formatted"] + ([f"{files(broken)} not parsed"] if broken else [])
+    click.echo(", ".join(parts) + ".", err=True)
+    if broken or (check and changed):
+        sys.exit(EXIT_FINDINGS)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path),
@@ -447,6 +517,26 @@ def export_command(name: str | None, fmt: str, inputs_file: Path | None, project
     except OSError as exc:
         raise driver.UsageError(f"cannot write `{out}`: {exc.strerror or exc}") from None
     click.echo(f"wrote {out}", err=True)
+
+
+@main.command("lsp")
+@click.option("--stdio", is_flag=True, help="Talk over stdin and stdout (the default and only transport).")
+@_guard
+def lsp_command(stdio: bool) -> None:
+    """Run the language server for editors (Language Server Protocol over stdio).
+
+    Diagnostics as you type, hover, go to definition, document symbols and completion.
+    Needs the `lsp` extra: pip install 'promptc[lsp]'.
+    """
+    try:
+        from .lsp.server import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs"):
+            raise
+        click.echo("error: `promptc lsp` needs the language-server dependencies, which are not installed "
+                   f"({exc.name} is missing). Install them with: pip install 'promptc[lsp]'", err=True)
+        sys.exit(EXIT_USAGE)
+    serve()
 
 
 if __name__ == "__main__":  # pragma: no cover

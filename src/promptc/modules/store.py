@@ -9,7 +9,7 @@ module is parsed (or read from the cache) only when it must be checked again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, MutableMapping
 
 from ..cache import Cache, key
 from ..diagnostics import Diagnostic
@@ -39,10 +39,13 @@ def header_of(module: ast.Module, diagnostics: list[Diagnostic]) -> Header:
 class ModuleStore:
     """Parses each source at most once per run, and at most once per content ever."""
 
-    def __init__(self, cache: Cache | None = None, overlays: Mapping[str, str] | None = None):
+    def __init__(self, cache: Cache | None = None, overlays: Mapping[str, str] | None = None,
+                 memo: MutableMapping | None = None):
         self.cache = cache
         self.overlays = dict(overlays or {})
-        self._parsed: dict[tuple[str, str], tuple[ast.Module, list[Diagnostic]]] = {}
+        # `memo` may outlive the store (the language server keeps one across compilations).
+        self._parsed: MutableMapping[tuple[str, str, str], tuple[ast.Module, list[Diagnostic]]] = (
+            memo if memo is not None else {})
 
     def source(self, src: SourceFile) -> SourceFile:
         if src.module in self.overlays:
@@ -53,7 +56,7 @@ class ModuleStore:
         return key(src.path, src.module, src.text)
 
     def parse(self, src: SourceFile) -> tuple[ast.Module, list[Diagnostic]]:
-        memo = (src.module, src.text)
+        memo = (src.path, src.module, src.text)
         if memo in self._parsed:
             return self._parsed[memo]
         k = self._key(src)

@@ -1,0 +1,5 @@
+"""`python -m promptc.lsp`: the language server over stdio (as `promptc lsp`)."""
+
+from .server import serve
+
+serve()
