@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .atomic import atomic_write
+
 #: The URL each encoding is published at: tiktoken names its cache file after its sha1.
 BLOB = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
 
@@ -155,18 +157,7 @@ def seed(encoding: str, directory: Path | None = None) -> Path:
     source = shipped(encoding)
     if source is None:
         raise UnknownEncoding(f"no installed package ships the {encoding} encoding file")
-    data = source.read()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write(target, source.read(), durable=False)
     return directory
 
 

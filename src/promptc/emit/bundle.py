@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .. import __version__, tokens
+from ..atomic import atomic_write
 from ..diagnostics import DiagnosticSink
 from ..runtime.hashing import spec_hash
 from ..semantic.checker import CheckedModule
@@ -53,24 +54,6 @@ def bundle_filename(bundle: dict, data: bytes) -> str:
     """`name@version.<12 hex of the file's sha256>.json`: a name that fixes the content."""
     digest = hashlib.sha256(data).hexdigest()[:12]
     return f"{bundle['name']}@{bundle['version']}.{digest}.json"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and rename: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 class BundleConflict(Exception):

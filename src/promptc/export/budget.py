@@ -85,13 +85,14 @@ def _types(schema: dict) -> set[str]:
             out.add(t)
         elif "enum" in alt or "const" in alt:
             values = alt.get("enum", [alt.get("const")])
-            out.update(_json_type(v) for v in values)
+            out.update(json_type(v) for v in values)
         else:
             out.add("any")
     return out
 
 
-def _json_type(v: Any) -> str:
+def json_type(v: Any) -> str:
+    """A JSON value's type name as JSON Schema's `type` spells it (numbers as `number`)."""
     if v is None:
         return "null"
     if isinstance(v, bool):

@@ -26,6 +26,8 @@ import json
 import re
 from typing import Any
 
+from .budget import json_type
+
 _TEMPLATE_OPENERS = re.compile(r"\{[{%#]")
 
 
@@ -57,7 +59,7 @@ class _Translator:
     def _types(self, expr: dict, env: dict) -> set[str]:
         kind = expr["kind"]
         if kind == "const":
-            return {_json_type(expr["value"])}
+            return {json_type(expr["value"])}
         if kind in ("compare", "and", "or", "not"):
             return {"boolean"}
         if kind == "filter":
@@ -206,18 +208,6 @@ def _input_names(nodes: list[dict], bound: frozenset = frozenset()) -> set[str]:
     return names
 
 
-def _json_type(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return "array" if isinstance(v, list) else "object"
-
-
 def _alternatives(schema: dict) -> list[dict]:
     for key in ("anyOf", "oneOf"):
         if isinstance(schema.get(key), list):
@@ -234,7 +224,7 @@ def _schema_types(schema: dict) -> set[str]:
         elif isinstance(t, list):
             out.update(t)
         elif "enum" in alt or "const" in alt:
-            out.update(_json_type(v) for v in alt.get("enum", [alt.get("const")]))
+            out.update(json_type(v) for v in alt.get("enum", [alt.get("const")]))
         else:
             out.add("any")
     return out

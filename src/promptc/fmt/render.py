@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..source import SourceFile, Span
 from ..syntax import ast
+from ..syntax.textblock import common_margin
 
 INDENT = "    "
 
@@ -268,13 +269,7 @@ def reindent_block(token: str) -> str:
     lines = token[3:-3].split("\n")
     if len(lines) == 1:
         return token
-    margin = None
-    for line in lines[1:]:
-        stripped = line.lstrip(" \t")
-        if stripped:
-            indent = len(line) - len(stripped)
-            margin = indent if margin is None else min(margin, indent)
-    margin = margin or 0
+    margin = common_margin(lines[1:]) or 0
     out = [lines[0]] + [line[min(margin, len(line) - len(line.lstrip(" \t"))):] for line in lines[1:]]
     content = [i for i, line in enumerate(out) if line.strip()]
     lo, hi = (content[0], content[-1]) if content else (len(out), -1)

@@ -11,6 +11,17 @@ from ..source import SourceFile
 from .ast import TextBlock
 
 
+def common_margin(lines: list[str]) -> int | None:
+    """The indentation (spaces and tabs) common to the non-blank lines; None if all blank."""
+    margin = None
+    for line in lines:
+        stripped = line.lstrip(" \t")
+        if stripped:
+            indent = len(line) - len(stripped)
+            margin = indent if margin is None else min(margin, indent)
+    return margin
+
+
 def clean_text_block(src: SourceFile, start: int, end: int) -> TextBlock:
     """Build a TextBlock from the token `\"\"\"…\"\"\"` at file offsets [start, end)."""
     body_start = start + 3
@@ -27,12 +38,7 @@ def clean_text_block(src: SourceFile, start: int, end: int) -> TextBlock:
     lines[0] = lines[0][first_strip:]
     offsets[0] += first_strip
 
-    margin = None
-    for line in lines[1:]:
-        stripped = line.lstrip(" \t")
-        if stripped:
-            indent = len(line) - len(stripped)
-            margin = indent if margin is None else min(margin, indent)
+    margin = common_margin(lines[1:])
     if margin:
         for i in range(1, len(lines)):
             cut = min(margin, len(lines[i]) - len(lines[i].lstrip(" \t")))
