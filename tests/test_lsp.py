@@ -449,3 +449,232 @@ def test_completion_and_lookup_never_fail_anywhere_in_a_module(tmp_path: Path):
     for cut in range(0, len(ANSWER), 3):
         text = ANSWER[:cut]
         complete(text, text.count("\n") + 1, len(text.split("\n")[-1]) + 1, ctx)
+
+
+# --- references and rename (across the project) ------------------------------------------------
+
+OTHER = '''\
+---
+version: 1.0.0
+purpose: Another prompt.
+owner: support@acme.example
+---
+from shared.tone import friendly as kind, level_note
+import shared.tone as t
+
+input note: str = "x"
+
+system """
+😀😀 {{ kind }} {{ t.friendly }} {{ level_note(level="low") }}
+"""
+'''
+
+FIXED = ANSWER.replace("customer_nam }}", "customer_name }}")
+
+
+def project_with_other(client: LanguageClient) -> None:
+    (client.root / "prompts" / "other.prompt").write_text(OTHER, encoding="utf-8")
+
+
+def where(locations) -> list[tuple[str, int, int, int]]:
+    return sorted((loc.uri.rsplit("/", 1)[-1], loc.range.start.line, loc.range.start.character,
+                   loc.range.end.character) for loc in locations)
+
+
+def at(text: str, needle: str, offset: int = 0, length: int | None = None, name: str = "") -> tuple:
+    p = position_of(text, needle, offset)
+    return (name, p.line, p.character, p.character + (length if length is not None else len(needle) - offset))
+
+
+async def references_at(client, uri, text, needle, offset=1, include=True):
+    return await client.text_document_references_async(t.ReferenceParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), position=position_of(text, needle, offset),
+        context=t.ReferenceContext(include_declaration=include)))
+
+
+@pytest.mark.asyncio
+async def test_references_across_the_project(client: LanguageClient):
+    project_with_other(client)
+    uri = open_doc(client, "answer.prompt", FIXED)
+    await published(client, uri)
+
+    found = await references_at(client, uri, FIXED, "{{ friendly }}", 4)
+    assert where(found) == sorted([
+        at(FIXED, "friendly,", 0, 8, "answer.prompt"), at(FIXED, "friendly }}", 0, 8, "answer.prompt"),
+        at(TONE, "friendly", 0, 8, "tone.prompt"),
+        at(OTHER, "friendly as", 0, 8, "other.prompt"), at(OTHER, "kind,", 0, 4, "other.prompt"),
+        at(OTHER, "kind }}", 0, 4, "other.prompt"),
+        at(OTHER, "friendly }}", 0, 8, "other.prompt")])
+    # the emoji before `kind` count two UTF-16 units each
+    assert ("other.prompt", 11, 2 * 2 + 1 + 3, 2 * 2 + 1 + 3 + 4) in where(found)
+
+    found = await references_at(client, uri, FIXED, "{{ friendly }}", 4, include=False)
+    assert "tone.prompt" not in {name for name, *_ in where(found)}
+
+    found = await references_at(client, uri, FIXED, "level=level", len("level=l"))
+    assert where(found) == sorted([at(FIXED, "level: Level", 0, 5, "answer.prompt"),
+                                   at(FIXED, "level=level", len("level="), 5, "answer.prompt")])
+
+    found = await references_at(client, uri, FIXED, "Level = ", 1)
+    assert where(found) == sorted([at(FIXED, "Level = ", 0, 5, "answer.prompt"),
+                                   at(FIXED, "search_kb, Level", len("search_kb, "), 5, "answer.prompt"),
+                                   at(TONE, "Level =", 0, 5, "tone.prompt"),
+                                   at(TONE, "level: Level", len("level: "), 5, "tone.prompt")])
+
+    found = await references_at(client, uri, FIXED, "tools.search_kb", len("tools.s"))
+    assert where(found) == sorted([at(FIXED, "search_kb,", 0, 9, "answer.prompt"),
+                                   at(FIXED, "search_kb }}", 0, 9, "answer.prompt"),
+                                   at(TONE, "search_kb", 0, 9, "tone.prompt")])
+
+
+async def rename_at(client, uri, text, needle, new_name, offset=1):
+    return await client.text_document_rename_async(t.RenameParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), position=position_of(text, needle, offset),
+        new_name=new_name))
+
+
+def apply(text: str, edits: list[t.TextEdit]) -> str:
+    lines = text.split("\n")
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        assert e.range.start.line == e.range.end.line
+        line = lines[e.range.start.line].encode("utf-16-le")
+        s, n = e.range.start.character * 2, e.range.end.character * 2
+        lines[e.range.start.line] = (line[:s] + e.new_text.encode("utf-16-le") + line[n:]).decode("utf-16-le")
+    return "\n".join(lines)
+
+
+@pytest.mark.asyncio
+async def test_rename_a_fragment_across_the_project(client: LanguageClient):
+    project_with_other(client)
+    uri = open_doc(client, "answer.prompt", FIXED)
+    await published(client, uri)
+    edit = await rename_at(client, uri, FIXED, "{{ friendly }}", "warm", 4)
+    names = {u.rsplit("/", 1)[-1]: edits for u, edits in edit.changes.items()}
+    assert set(names) == {"answer.prompt", "tone.prompt", "other.prompt"}
+    assert apply(FIXED, names["answer.prompt"]) == FIXED.replace("friendly", "warm")
+    assert apply(TONE, names["tone.prompt"]) == TONE.replace("fragment friendly", "fragment warm")
+    # the alias `kind` is left alone; the emoji line keeps its other names
+    assert apply(OTHER, names["other.prompt"]) == OTHER.replace("friendly", "warm")
+
+
+@pytest.mark.asyncio
+async def test_rename_an_input_after_emoji_and_cjk(client: LanguageClient):
+    uri = open_doc(client, "answer.prompt", FIXED)
+    await published(client, uri)
+    edit = await rename_at(client, uri, FIXED, "customer_name }}", "client")
+    [(target, edits)] = edit.changes.items()
+    assert target == uri
+    line = FIXED.split("\n").index("🙂 你好 {{ customer_name }}!")
+    assert any(e.range.start == t.Position(line=line, character=9)
+               and e.range.end == t.Position(line=line, character=9 + len("customer_name")) for e in edits)
+    assert apply(FIXED, edits) == FIXED.replace("customer_name", "client")
+
+    edit = await rename_at(client, uri, FIXED, "level=level", "tier", len("level="))
+    [(_, edits)] = edit.changes.items()
+    assert apply(FIXED, edits) == FIXED.replace("input level:", "input tier:").replace("level=level", "level=tier")
+
+
+@pytest.mark.asyncio
+async def test_rename_refuses_bad_names_and_collisions(client: LanguageClient):
+    uri = open_doc(client, "answer.prompt", FIXED)
+    await published(client, uri)
+    for needle, new_name, offset, says in [
+            ("customer_name }}", "2nd", 1, "not a valid name"),
+            ("customer_name }}", "with space", 1, "not a valid name"),
+            ("customer_name }}", "history", 1, "already defined in answer"),
+            ("customer_name }}", "friendly", 1, "already defined in answer"),
+            ("{{ friendly }}", "level_note", 4, "already defined in shared.tone"),
+            ("{{ friendly }}", "level", 4, "already defined in answer"),
+            ("Level = ", "Tier", 1, "only inputs and fragments")]:
+        with pytest.raises(Exception, match=says):
+            await rename_at(client, uri, FIXED, needle, new_name, offset)
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_formatting_returns_one_whole_document_edit(client: LanguageClient):
+    from promptc.fmt import format_text
+
+    messy = FIXED.replace("input level: Level = \"low\"", "input   level :Level=\"low\"   ") + "\n\n"
+    uri = open_doc(client, "answer.prompt", messy)
+    edits = await client.text_document_formatting_async(t.DocumentFormattingParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), options=t.FormattingOptions(tab_size=2, insert_spaces=True)))
+    [edit] = edits
+    assert edit.new_text == format_text(messy) and 'input level: Level = "low"' in edit.new_text
+    last = messy.split("\n")
+    assert edit.range.start == t.Position(line=0, character=0)
+    assert edit.range.end == t.Position(line=len(last) - 1, character=len(last[-1].encode("utf-16-le")) // 2)
+
+    formatted = edit.new_text
+    change(client, uri, 2, formatted)
+    edits = await client.text_document_formatting_async(t.DocumentFormattingParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), options=t.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert not edits  # already formatted
+
+    change(client, uri, 3, FIXED.replace('system """', 'system """ oops "'))
+    change(client, uri, 4, FIXED + 'user """\nnever closed\n')
+    edits = await client.text_document_formatting_async(t.DocumentFormattingParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), options=t.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert not edits  # does not parse: no edit
+
+
+# --- code actions ----------------------------------------------------------------------------
+
+async def actions_on(client, uri, diagnostic) -> list[t.CodeAction]:
+    found = await client.text_document_code_action_async(t.CodeActionParams(
+        text_document=t.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+        context=t.CodeActionContext(diagnostics=[diagnostic])))
+    return found or []
+
+
+@pytest.mark.asyncio
+async def test_code_actions_for_did_you_mean_and_missing_inputs(client: LanguageClient):
+    uri = open_doc(client, "answer.prompt")
+    [d] = (await published(client, uri)).diagnostics
+    actions = await actions_on(client, uri, d)
+    titles = [a.title for a in actions]
+    assert titles == ["Replace `customer_nam` with `customer_name`", "Declare `input customer_nam: str`"]
+    replace, declare = actions
+    assert replace.kind == t.CodeActionKind.QuickFix and replace.is_preferred
+    [edit] = replace.edit.changes[uri]
+    line = ANSWER.split("\n").index("🙂 你好 {{ customer_nam }}!")
+    assert edit.range == t.Range(start=t.Position(line=line, character=9),
+                                 end=t.Position(line=line, character=9 + len("customer_nam")))
+    assert apply(ANSWER, [edit]) == FIXED
+    [edit] = declare.edit.changes[uri]
+    assert apply(ANSWER, [edit]) == ANSWER.replace("input history: list[Turn] = []\n",
+                                                   "input history: list[Turn] = []\ninput customer_nam: str\n")
+
+    since = len(client.published)
+    text = FIXED.replace("{{ tools.search_kb }}", "{{ tools.search_k }}")
+    change(client, uri, 2, text)
+    [d] = (await published(client, uri, since, version=2)).diagnostics
+    assert d.code == "PC107"
+    [action] = await actions_on(client, uri, d)
+    assert action.title == "Replace `search_k` with `search_kb`"
+    assert apply(text, action.edit.changes[uri]) == FIXED
+
+    since = len(client.published)
+    text = FIXED.replace("{{ friendly }}", "{{ mood }}")
+    change(client, uri, 3, text)
+    [d] = (await published(client, uri, since, version=3)).diagnostics
+    [action] = await actions_on(client, uri, d)
+    assert action.title == "Declare `input mood: str`"
+    assert "input history: list[Turn] = []\ninput mood: str\n" in apply(text, action.edit.changes[uri])
+
+
+def test_quick_fix_from_a_diagnostic_fix_and_declare_after_front_matter():
+    from promptc.diagnostics import Fix, diag
+    from promptc.lsp.refactor import actions_for
+
+    text = '---\nversion: 1.0.0\n---\nsystem """\n{{ x }}\n"""\n'
+    d = diag("undeclared-variable", "`x` is not declared", Span("a.prompt", 5, 4, 5, 5),
+             fix=Fix("use `y`", Span("a.prompt", 5, 4, 5, 5), "y"))
+    [fix, declare] = actions_for(d, text, "a.prompt")
+    assert (fix.title, fix.replacement, fix.preferred) == ("use `y`", "y", True)
+    assert declare.span == Span("a.prompt", 4, 1, 4, 1) and declare.replacement == "\ninput x: str\n"
+
+    inside = '---\nversion: 1.0.0\n---\nfragment f """\n{{ x }}\n"""\n'
+    d = diag("undeclared-variable", "`x` is not declared", Span("a.prompt", 5, 4, 5, 5))
+    assert actions_for(d, inside, "a.prompt") == []  # fragments see only their parameters

@@ -3,7 +3,10 @@
 Diagnostics are computed by the same driver as `promptc check`, from the unsaved buffers,
 in one worker thread (compilations never overlap), debounced per document. Requests
 (hover, definition, symbols, completion) read the latest analysis; hover and definition
-first wait for the analysis of the text the editor shows.
+first wait for the analysis of the text the editor shows. References and rename compile
+the whole project (open buffers as overlays) in the same worker; formatting runs
+`promptc.fmt`; code actions turn published diagnostics' fixes and did-you-mean notes
+into quick fixes (refactor.py).
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__, driver
-from ..source import SourceFile
+from ..fmt import FormatterBug, format_source
+from ..source import SourceFile, Span
 from ..syntax import parse_module
 from .completion import Context, complete
 from .hover import hover_markdown
 from .positions import encoding_name, from_position, lines_of, to_range
 from .protocol import completion_item, diagnostic
+from .refactor import RenameError, actions_for, plan_rename, references, target_at
 from .symbols import document_symbols
 from .workspace import Analysis, Document, Job, Publication, Workspace
 
@@ -129,6 +135,27 @@ class PromptcServer(LanguageServer):
         task = running[1] if running is not None and running[0] == doc.version else self.start([uri])
         await asyncio.shield(task)
         return self.state.analyses.get(uri) or current
+
+    async def whole_project(self, uri: str):
+        """The document and a compilation of its whole project, or None."""
+        doc = self.state.documents.get(uri)
+        if doc is None or not doc.is_module:
+            return None
+        job = self.state.project_job(doc)
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self._executor, Workspace.run, job)
+        except driver.UsageError:
+            return None
+        return doc, job.project, result
+
+    def locations(self, project, spans: list[Span]) -> list[lsp.Location]:
+        out = []
+        for span in spans:
+            found = self.state.location_of(project, span)
+            if found is not None:
+                uri, lines = found
+                out.append(lsp.Location(uri=uri, range=to_range(lines, span, self.encoding)))
+        return out
 
     def position(self, analysis_text: str, position: lsp.Position) -> tuple[int, int]:
         return from_position(lines_of(analysis_text), position, self.encoding)
@@ -247,6 +274,81 @@ async def completion(ls: PromptcServer, params: lsp.CompletionParams) -> lsp.Com
     items = complete(doc.text, line, column, ctx)
     return lsp.CompletionList(is_incomplete=False,
                               items=[completion_item(i, line, column, lines, ls.encoding) for i in items])
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+async def find_references(ls: PromptcServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+    found = await ls.whole_project(params.text_document.uri)
+    if found is None:
+        return None
+    doc, project, result = found
+    target = target_at(result, doc.module, *ls.position(doc.text, params.position))
+    if target is None:
+        return None
+    include = params.context.include_declaration if params.context else True
+    return ls.locations(project, references(result, target, include)) or None
+
+
+@server.feature(lsp.TEXT_DOCUMENT_RENAME, lsp.RenameOptions(prepare_provider=False))
+async def rename(ls: PromptcServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    found = await ls.whole_project(params.text_document.uri)
+    if found is None:
+        return None
+    doc, project, result = found
+    target = target_at(result, doc.module, *ls.position(doc.text, params.position))
+    try:
+        plan = plan_rename(result, target, params.new_name, lambda span: ls.state.lines_for(project, span))
+    except RenameError as exc:
+        raise JsonRpcInvalidParams(str(exc)) from None
+    changes: dict[str, list[lsp.TextEdit]] = {}
+    for loc in ls.locations(project, plan.spans):
+        changes.setdefault(loc.uri, []).append(lsp.TextEdit(range=loc.range, new_text=params.new_name))
+    return lsp.WorkspaceEdit(changes=changes)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+async def formatting(ls: PromptcServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
+    doc = ls.state.documents.get(params.text_document.uri)
+    if doc is None or not doc.is_module:
+        return None
+    src = SourceFile(doc.path.name, doc.text, doc.module)
+    try:
+        formatted = await asyncio.get_running_loop().run_in_executor(ls._executor, format_source, src)
+    except FormatterBug:
+        log.exception("formatting %s failed", doc.uri)
+        return None
+    if formatted.text is None or formatted.text == doc.text:
+        return [] if formatted.text is not None else None
+    lines = lines_of(doc.text)
+    last = doc.text.count("\n") + 1
+    whole = Span(src.path, 1, 1, last, len(lines(last)) + 1)
+    return [lsp.TextEdit(range=to_range(lines, whole, ls.encoding), new_text=formatted.text)]
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
+                lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+async def code_action(ls: PromptcServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+    uri = params.text_document.uri
+    doc = ls.state.documents.get(uri)
+    if doc is None or not doc.is_module:
+        return None
+    if params.context.only and lsp.CodeActionKind.QuickFix not in params.context.only:
+        return None
+    lines = lines_of(doc.text)
+    start = ls.position(doc.text, params.range.start)
+    end = ls.position(doc.text, params.range.end)
+    out: list[lsp.CodeAction] = []
+    for d in ls.state.published.get(uri, ()):
+        s = d.span
+        if s is None or (s.end_line, s.end_column) < start or end < (s.line, s.column):
+            continue
+        shown = diagnostic(d, lines, ls.encoding, lambda span: None)
+        for action in actions_for(d, doc.text, doc.path.name):
+            edit = lsp.TextEdit(range=to_range(lines, action.span, ls.encoding), new_text=action.replacement)
+            out.append(lsp.CodeAction(title=action.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[shown],
+                                      is_preferred=action.preferred or None,
+                                      edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
+    return out or None
 
 
 @server.feature(lsp.SHUTDOWN)

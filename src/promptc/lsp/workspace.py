@@ -147,7 +147,7 @@ class Job:
     """A compilation to run in the worker: the project, targets and a snapshot of buffers."""
 
     project: Project
-    targets: tuple[Path, ...]
+    targets: tuple[Path, ...] | None  # None: every module of the project
     overlays: dict[str, str]
     versions: dict[str, int | None]  # uri → version of every open document of the project
     documents: tuple[str, ...]  # uris of the target documents (open or just closed)
@@ -271,6 +271,18 @@ class Workspace:
             jobs.append(Job(project, targets, {d.module: d.text for d in open_docs},
                             {d.uri: d.version for d in open_docs}, tuple(group), cache))
         return jobs
+
+    def project_job(self, doc: Document) -> Job:
+        """A compilation of every module of `doc`'s project, with the open buffers (for
+        references and rename); its result is not recorded."""
+        project = self.projects.get(doc.root) or self.project_for(doc.path)
+        open_docs = [d for d in self.documents.values() if d.root == doc.root and d.is_module]
+        return Job(project, None, {d.module: d.text for d in open_docs},
+                   {d.uri: d.version for d in open_docs}, (), self.caches.setdefault(doc.root, CompileCache()))
+
+    def lines_for(self, project: Project, span: Span) -> LineText:
+        found = self.location_of(project, span)
+        return found[1] if found is not None else lines_of("")
 
     @staticmethod
     def run(job: Job) -> driver.CompileResult:
