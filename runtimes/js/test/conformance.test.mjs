@@ -2,14 +2,16 @@
 // Python runtime does not meet yet), run in-process: a fast check of the library API.
 // tests/test_conformance.py runs the same vectors through the CLI and the Python runtime.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { BundleFormatError, InputError, IntegrityError, load, parseJson, RenderError } from "../src/index.mjs";
 
 const DIR = new URL("../../../tests/conformance/", import.meta.url);
+const PENDING = new URL("pending/", DIR); // absent from a clone when no vector is pending
 const FILES = [
   ...readdirSync(DIR).filter((f) => f.endsWith(".json")).sort(),
-  ...readdirSync(new URL("pending/", DIR)).filter((f) => f.endsWith(".json")).sort().map((f) => `pending/${f}`),
+  ...(existsSync(PENDING) ? readdirSync(PENDING) : []).filter((f) => f.endsWith(".json")).sort()
+    .map((f) => `pending/${f}`),
 ];
 const KINDS = [[InputError, "input"], [IntegrityError, "integrity"], [BundleFormatError, "format"], [RenderError, "render"]];
 
