@@ -127,7 +127,7 @@ def build(directory: Path | None, locked: bool, out: Path | None, quiet: bool) -
 @click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics.")
 @_guard
 def check(paths: tuple[Path, ...], fmt: str | None, quiet: bool) -> None:
-    """Parse and type-check modules without writing anything.
+    """Parse, type-check and lint modules without writing anything.
 
     PATHS are a project directory, or module files and folders inside one. Plain prompt
     files (.txt, .md) are linted as one literal system message each, before migration.
