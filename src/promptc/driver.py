@@ -223,7 +223,7 @@ class _Job:
         # Lint only what compiles: findings beside errors are noise (an import that failed
         # to resolve is also "unused").
         if self.rules and not any(d.is_error for d in diags) and module.source.path not in self.error_files:
-            found = lint_runner.lint_module(module, self.rules, self.facts, self.facts.today)
+            found = lint_runner.lint_module(module, self.rules, self.facts, self.facts.today, bundle)
             sources = {self.graph.sources[n].path: self.graph.sources[n] for n in closure if n in self.graph.sources}
             diags.extend(lint_runner.apply_config(found, self.project.config.lint, module, sources))
         return diags, bundle

@@ -41,6 +41,7 @@ class LintContext:
     models: list[MessageModel]
     project: ProjectFacts
     today: dt.date
+    bundle: dict | None = None  # the module's compiled bundle, when it has one
 
     def system_models(self) -> list[MessageModel]:
         return [m for m in self.models if m.role == "system"]

@@ -57,9 +57,9 @@ def configure(config: LintSection, where: Span | None = None) -> tuple[list[Rule
 
 
 def lint_module(module: CheckedModule, rules: list[Rule], facts: ProjectFacts,
-                today: dt.date | None = None) -> list[Diagnostic]:
+                today: dt.date | None = None, bundle: dict | None = None) -> list[Diagnostic]:
     models = [build_model(build_document(m)) for m in module.messages]
-    ctx = LintContext(module, models, facts, today or dt.date.today())
+    ctx = LintContext(module, models, facts, today or dt.date.today(), bundle)
     out: list[Diagnostic] = []
     for rule in rules:
         out.extend(rule.check(ctx))
