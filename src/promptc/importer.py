@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from .source import decode_source
+from .syntax.textblock import common_margin
 
 # Names a placeholder cannot take as an input (it stays literal text): the template
 # language's literals and operator words, and the names it reserves.
@@ -106,17 +107,6 @@ def _expr(value: str) -> str:
     return "{{ " + string_literal(value) + " }}"
 
 
-def _margin(lines: list[str]) -> int:
-    """The indentation the text-block rules would remove (see syntax.textblock)."""
-    margin = None
-    for line in lines:
-        stripped = line.lstrip(" \t")
-        if stripped:
-            indent = len(line) - len(stripped)
-            margin = indent if margin is None else min(margin, indent)
-    return margin or 0
-
-
 def _escape_literal(text: str) -> list[tuple[str, str]]:
     """Split literal text into ("lit", s) and ("expr", source) parts."""
     parts: list[tuple[str, str]] = []
@@ -171,7 +161,7 @@ def body_source(text: str, placeholders: list[Placeholder]) -> str:
     body = "".join(value for _, value in fixed)
     # Indentation common to every line (when the first line is not already an expression).
     lines = body.split("\n")
-    if _margin(lines) > 0:
+    if (common_margin(lines) or 0) > 0:
         first = lines[0]
         indent = first[: len(first) - len(first.lstrip(" \t"))]
         lines[0] = _expr(indent) + first[len(indent):]

@@ -68,16 +68,20 @@ def _worse(a: str, b: str) -> str:
 
 # --- schemas ------------------------------------------------------------------------------
 
-def _alternatives(schema: dict) -> list[dict]:
+def schema_alternatives(schema: dict) -> list[dict]:
+    """The alternatives of a schema, with `anyOf`/`oneOf` flattened (a non-dict has none)."""
+    if not isinstance(schema, dict):
+        return [{}]
     for key in ("anyOf", "oneOf"):
         if isinstance(schema.get(key), list):
-            return [alt for s in schema[key] for alt in _alternatives(s)]
+            return [alt for s in schema[key] for alt in schema_alternatives(s)]
     return [schema]
 
 
-def _types(schema: dict) -> set[str]:
+def schema_types(schema: dict) -> set[str]:
+    """The JSON types a schema admits; \"any\" when it does not say."""
     out: set[str] = set()
-    for alt in _alternatives(schema):
+    for alt in schema_alternatives(schema):
         t = alt.get("type")
         if isinstance(t, list):
             out.update(t)
@@ -105,7 +109,7 @@ def json_type(v: Any) -> str:
 
 
 def _field(schema: dict, name: str) -> dict:
-    found = [alt["properties"][name] for alt in _alternatives(schema)
+    found = [alt["properties"][name] for alt in schema_alternatives(schema)
              if isinstance(alt.get("properties"), dict) and name in alt["properties"]]
     if not found:
         return {"type": "null"}
@@ -115,7 +119,7 @@ def _field(schema: dict, name: str) -> dict:
 def _items(schema: dict) -> tuple[dict, int | None]:
     """The item schema of a list and the most items it may hold (None: no bound)."""
     items, most = [], 0
-    for alt in _alternatives(schema):
+    for alt in schema_alternatives(schema):
         if alt.get("type") == "array":
             items.append(alt.get("items", {}))
             n = alt.get("maxItems")
@@ -157,7 +161,7 @@ class _Sizer:
     # object rendered as text).
 
     def value(self, schema: dict, path: str, as_json: bool = False) -> Size:
-        alts = _alternatives(schema)
+        alts = schema_alternatives(schema)
         if len(alts) > 1:
             best = Size(inputs=True)
             for alt in alts:

@@ -26,7 +26,7 @@ import json
 import re
 from typing import Any
 
-from .budget import json_type
+from .budget import json_type, schema_alternatives, schema_types
 
 _TEMPLATE_OPENERS = re.compile(r"\{[{%#]")
 
@@ -77,7 +77,7 @@ class _Translator:
         schema = env.get(head, self.props.get(head, {}))
         for name in rest:
             schema = _field(schema, name)
-        return _schema_types(schema)
+        return schema_types(schema)
 
     def _schema(self, expr: dict, env: dict) -> dict:
         if expr["kind"] != "var":
@@ -208,30 +208,8 @@ def _input_names(nodes: list[dict], bound: frozenset = frozenset()) -> set[str]:
     return names
 
 
-def _alternatives(schema: dict) -> list[dict]:
-    for key in ("anyOf", "oneOf"):
-        if isinstance(schema.get(key), list):
-            return [alt for s in schema[key] for alt in _alternatives(s)]
-    return [schema]
-
-
-def _schema_types(schema: dict) -> set[str]:
-    out: set[str] = set()
-    for alt in _alternatives(schema if isinstance(schema, dict) else {}):
-        t = alt.get("type")
-        if isinstance(t, str):
-            out.add(t)
-        elif isinstance(t, list):
-            out.update(t)
-        elif "enum" in alt or "const" in alt:
-            out.update(json_type(v) for v in alt.get("enum", [alt.get("const")]))
-        else:
-            out.add("any")
-    return out
-
-
 def _field(schema: dict, name: str) -> dict:
-    found = [alt["properties"][name] for alt in _alternatives(schema if isinstance(schema, dict) else {})
+    found = [alt["properties"][name] for alt in schema_alternatives(schema)
              if isinstance(alt.get("properties"), dict) and name in alt["properties"]]
     if not found:
         return {}
@@ -239,7 +217,7 @@ def _field(schema: dict, name: str) -> dict:
 
 
 def _items(schema: dict) -> dict:
-    items = [alt.get("items", {}) for alt in _alternatives(schema if isinstance(schema, dict) else {})
+    items = [alt.get("items", {}) for alt in schema_alternatives(schema)
              if alt.get("type") == "array"]
     if not items:
         return {}
