@@ -5,7 +5,6 @@ Exit codes: 0 clean, 1 findings or a failed build, 2 usage errors, 3 an internal
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
@@ -18,9 +17,7 @@ from . import __version__, driver
 from .diagnostics import Diagnostic, Severity, render_json, render_text
 from .progress import Progress
 
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard
 
 
 def _color(stream) -> bool:
@@ -43,49 +40,6 @@ def report(diags: Sequence[Diagnostic], sources, fmt: str = "text", quiet: bool 
         parts = [f"{errors} error{'s' * (errors != 1)}"] + ([f"{warnings} warning{'s' * (warnings != 1)}"]
                                                              if warnings else [])
         click.echo("Found " + ", ".join(parts) + ".", err=True)
-
-
-def _guard(fn):
-    """Turn usage errors into exit 2 and unexpected exceptions into a polite exit 3."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except driver.UsageError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # a compiler bug: never a traceback for the user
-            if os.environ.get("PROMPTC_DEBUG"):
-                raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in promptc. Please report it with the input that caused it "
-                       "(set PROMPTC_DEBUG=1 for the traceback).", err=True)
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
-
-
-class _Group(click.Group):
-    def main(self, *args, **kwargs):
-        try:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-            sys.exit(EXIT_USAGE)
-        except click.UsageError as exc:
-            exc.show()
-            sys.exit(EXIT_USAGE)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(EXIT_USAGE)
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(EXIT_FINDINGS)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -537,6 +491,17 @@ def lsp_command(stdio: bool) -> None:
                    f"({exc.name} is missing). Install them with: pip install 'promptc[lsp]'", err=True)
         sys.exit(EXIT_USAGE)
     serve()
+
+
+# Commands defined next to the stage they drive.
+def _register() -> None:
+    from .registry.commands import COMMANDS as registry_commands
+
+    for command in registry_commands:
+        main.add_command(command)
+
+
+_register()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, MutableMapping
 
 from . import cache as build_cache
+from .clikit import UsageError  # re-exported: a problem with how promptc was called (exit 2)
 from .config import Project, find_root, load_project
 from .diagnostics import Diagnostic, DiagnosticSink, diag, sorted_diagnostics
 from .emit import lock as lockfile
@@ -30,8 +31,6 @@ from .source import SourceFile, Span
 from .tokens import UnknownEncoding, check_encoding
 
 
-class UsageError(Exception):
-    """A problem with how promptc was called (exit code 2), not with the prompts."""
 
 
 @dataclass

@@ -1,0 +1,83 @@
+"""What every `promptc` command shares: exit codes, the error guard and the top-level group.
+
+Commands live next to the stage they drive (`cli.py` for the compiler, `registry/commands.py`
+for releases, …); each uses `guard` so that a usage error exits 2 with one line and an
+unexpected exception never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+
+import click
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class UsageError(Exception):
+    """A mistake in how promptc was called or configured: exit 2 with this message."""
+
+
+class Findings(Exception):
+    """A command ran and found something wrong (drift, a failed gate): exit 1 with this message."""
+
+
+def color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def guard(fn):
+    """Turn usage errors into exit 2, findings into exit 1 and unexpected exceptions into a
+    polite exit 3."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UsageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except Findings as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_FINDINGS)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: never a traceback for the user
+            if os.environ.get("PROMPTC_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                       "This is a bug in promptc. Please report it with the input that caused it "
+                       "(set PROMPTC_DEBUG=1 for the traceback).", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+class Group(click.Group):
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+            sys.exit(EXIT_USAGE)
+        except click.UsageError as exc:
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(EXIT_FINDINGS)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)

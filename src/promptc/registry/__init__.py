@@ -1,0 +1,1 @@
+"""Releases: a content-addressed store of bundles, labels, rollouts and a hash-chained audit log."""

@@ -1,0 +1,3 @@
+"""The release commands."""
+
+COMMANDS: list = []
