@@ -1,0 +1,253 @@
+"""Persistence of the registry in SQL, shared by the SQLite and PostgreSQL backends.
+
+Both backends run the same statements (written with `?` placeholders; the PostgreSQL
+backend rewrites them for its driver) and differ only in how a write transaction takes the
+registry's single writer lock: SQLite with `BEGIN IMMEDIATE`, PostgreSQL with `SELECT … FOR
+UPDATE` on the one `head` row. Serialising writers on `head` is what keeps the audit log a
+chain: each event's `seq` and `prev` come from the head read under that lock, and the event,
+the label it moved and the new head are committed together or not at all.
+
+Tables:
+    bundles(hash, name, version, document, published_at)  content-addressed, never updated
+    events(seq, at, actor, kind, name, env, old_hash, new_hash, reason, data, prev, hash)
+    labels(name, env, seq, state)                          the newest state of each label
+    head(id = 1, seq, hash, at)                            the end of the chain
+    signals(...)                                           live outcome aggregates
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
+
+from .model import GENESIS, Event, LabelState, RegistryError, utc_now
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS bundles (
+        hash TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,
+        document TEXT NOT NULL, published_at TEXT NOT NULL)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS bundles_name_version ON bundles (name, version)",
+    """CREATE TABLE IF NOT EXISTS events (
+        seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
+        name TEXT NOT NULL, env TEXT NOT NULL, old_hash TEXT, new_hash TEXT, reason TEXT NOT NULL,
+        data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS events_label_at ON events (name, env, at, seq)",
+    "CREATE INDEX IF NOT EXISTS events_at ON events (at, seq)",
+    """CREATE TABLE IF NOT EXISTS labels (
+        name TEXT NOT NULL, env TEXT NOT NULL, seq BIGINT NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY (name, env))""",
+    """CREATE TABLE IF NOT EXISTS head (
+        id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL)""",
+    f"INSERT INTO head (id, seq, hash, at) VALUES (1, 0, '{GENESIS}', '') ON CONFLICT (id) DO NOTHING",
+    """CREATE TABLE IF NOT EXISTS signals (
+        env TEXT NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, variant TEXT NOT NULL,
+        minute TEXT NOT NULL, metric TEXT NOT NULL, count BIGINT NOT NULL, total DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (env, name, hash, variant, minute, metric))""",
+    """CREATE TABLE IF NOT EXISTS observations (
+        response_id TEXT NOT NULL, metric TEXT NOT NULL, env TEXT NOT NULL, name TEXT NOT NULL,
+        hash TEXT NOT NULL, variant TEXT NOT NULL, minute TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (response_id, metric))""",
+    """CREATE TABLE IF NOT EXISTS decisions (
+        rollout TEXT NOT NULL, seq BIGINT NOT NULL, at TEXT NOT NULL, decision TEXT NOT NULL,
+        PRIMARY KEY (rollout, seq))""",
+)
+
+_EVENT_COLUMNS = "seq, at, actor, kind, name, env, old_hash, new_hash, reason, data, prev, hash"
+
+
+def _event(row) -> Event:
+    seq, at, actor, kind, name, env, old, new, reason, data, prev, hash_ = row
+    return Event(int(seq), at, actor, kind, name, env, old, new, reason, json.loads(data), prev, hash_)
+
+
+class Store:
+    """The registry's tables behind one connection. Subclasses supply the connection."""
+
+    backend = "sql"
+    #: How a write transaction starts; `head_lock` then locks the head row if needed.
+    begin = "BEGIN"
+    head_lock = "SELECT seq, hash, at FROM head WHERE id = 1"
+
+    def __init__(self, url: str, readonly: bool = False) -> None:
+        self.url = url
+        self.readonly = readonly
+
+    # -- the connection, supplied by a backend ---------------------------------------------
+
+    def _execute(self, sql: str, params: tuple = ()) -> Any:
+        raise NotImplementedError
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def create_schema(self) -> None:
+        for statement in SCHEMA:
+            self._execute(statement)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def bundle(self, hash_: str) -> Optional[dict]:
+        rows = self._query("SELECT document FROM bundles WHERE hash = ?", (hash_,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def bundle_text(self, hash_: str) -> Optional[str]:
+        rows = self._query("SELECT document FROM bundles WHERE hash = ?", (hash_,))
+        return rows[0][0] if rows else None
+
+    def find_hashes(self, prefix: str) -> list[str]:
+        """Bundle hashes starting with `prefix` (with or without `sha256:`)."""
+        if not prefix.startswith("sha256:"):
+            prefix = "sha256:" + prefix
+        return [r[0] for r in self._query("SELECT hash FROM bundles WHERE hash LIKE ? ORDER BY hash LIMIT 10",
+                                          (prefix.replace("%", "").replace("_", "\\_") + "%",))]
+
+    def version_hash(self, name: str, version: str) -> Optional[str]:
+        rows = self._query("SELECT hash FROM bundles WHERE name = ? AND version = ?", (name, version))
+        return rows[0][0] if rows else None
+
+    def versions(self, name: str) -> list[tuple[str, str, str]]:
+        """`(version, hash, published_at)` of every bundle of `name`, oldest first."""
+        return [tuple(r) for r in self._query(
+            "SELECT version, hash, published_at FROM bundles WHERE name = ? ORDER BY published_at, version",
+            (name,))]
+
+    def names(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT DISTINCT name FROM bundles ORDER BY name")]
+
+    def all_bundles(self) -> Iterator[tuple[str, str, str, str]]:
+        """`(hash, name, version, document)` of every stored bundle."""
+        for row in self._query("SELECT hash, name, version, document FROM bundles ORDER BY name, version"):
+            yield tuple(row)
+
+    def label(self, name: str, env: str) -> Optional[LabelState]:
+        rows = self._query("SELECT state FROM labels WHERE name = ? AND env = ?", (name, env))
+        return LabelState.from_json(name, env, json.loads(rows[0][0])) if rows else None
+
+    def labels(self, env: Optional[str] = None) -> list[LabelState]:
+        if env is None:
+            rows = self._query("SELECT name, env, state FROM labels ORDER BY env, name")
+        else:
+            rows = self._query("SELECT name, env, state FROM labels WHERE env = ? ORDER BY name", (env,))
+        return [LabelState.from_json(n, e, json.loads(s)) for n, e, s in rows]
+
+    def environments(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT DISTINCT env FROM labels ORDER BY env")]
+
+    def head(self) -> tuple[int, str]:
+        seq, hash_ = self._query("SELECT seq, hash FROM head WHERE id = 1")[0]
+        return int(seq), hash_
+
+    def events(self, name: Optional[str] = None, env: Optional[str] = None,
+               until: Optional[str] = None, limit: Optional[int] = None, newest_first: bool = False) -> list[Event]:
+        where, params = [], []
+        for column, value in (("name", name), ("env", env)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if until is not None:
+            where.append("at <= ?")
+            params.append(until)
+        sql = f"SELECT {_EVENT_COLUMNS} FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_event(r) for r in self._query(sql, tuple(params))]
+
+    def iter_events(self, batch: int = 5000) -> Iterator[Event]:
+        """Every event in `seq` order, read in batches (the chain check walks the whole log)."""
+        last = 0
+        while True:
+            rows = self._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT {batch}",
+                               (last,))
+            if not rows:
+                return
+            for row in rows:
+                event = _event(row)
+                last = event.seq
+                yield event
+
+    def event_at(self, name: str, env: str, at: str) -> Optional[Event]:
+        """The last event of the label at or before `at`: its state is what was live then."""
+        rows = self._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE name = ? AND env = ? AND at <= ? "
+                           "ORDER BY at DESC, seq DESC LIMIT 1", (name, env, at))
+        return _event(rows[0]) if rows else None
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator["Transaction"]:
+        """A write transaction holding the registry's writer lock. Everything done through
+        the yielded `Transaction` commits together when the block ends, or not at all."""
+        if self.readonly:
+            raise RegistryError("the registry was opened read-only")
+        self._execute(self.begin)
+        try:
+            seq, hash_, at = self._query(self.head_lock)[0]
+            tx = Transaction(self, int(seq), hash_, at)
+            yield tx
+        except BaseException:
+            self._execute("ROLLBACK")
+            raise
+        self._execute("COMMIT")
+
+
+class Transaction:
+    """Writes inside `Store.transaction()`: label reads here see the locked, current state."""
+
+    def __init__(self, store: Store, seq: int, hash_: str, at: str) -> None:
+        self.store = store
+        self.seq = seq
+        self.hash = hash_
+        self.at = at
+
+    def label(self, name: str, env: str) -> LabelState:
+        return self.store.label(name, env) or LabelState(name, env)
+
+    def put_bundle(self, hash_: str, name: str, version: str, document: str) -> bool:
+        """Store a bundle; True if it was new. A different bundle under a stored `name@version`
+        is refused: a version never names two behaviours."""
+        existing = self.store._query("SELECT hash FROM bundles WHERE hash = ? OR (name = ? AND version = ?)",
+                                     (hash_, name, version))
+        if any(row[0] == hash_ for row in existing):
+            return False
+        if existing:
+            raise RegistryError(f"{name}@{version} is already registered with a different bundle "
+                                f"({existing[0][0][:19]}…); a changed prompt needs a new version "
+                                "(`promptc version bump`)")
+        self.store._execute("INSERT INTO bundles (hash, name, version, document, published_at) VALUES (?, ?, ?, ?, ?)",
+                            (hash_, name, version, document, utc_now()))
+        return True
+
+    def append(self, kind: str, name: str, env: str, *, actor: str, reason: str,
+               old_hash: Optional[str] = None, new_hash: Optional[str] = None,
+               state: Optional[LabelState] = None, data: Optional[dict] = None) -> Event:
+        """Append one event (chained to the head) and, with `state`, move the label to it."""
+        body = dict(data or {})
+        if state is not None:
+            body["state"] = state.to_json()
+        at = max(utc_now(), self.at)  # the log's times never go backwards
+        event = Event(self.seq + 1, at, actor, kind, name, env, old_hash, new_hash, reason, body, self.hash).sealed()
+        self.store._execute(f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (event.seq, event.at, event.actor, event.kind, event.name, event.env, event.old_hash,
+                             event.new_hash, event.reason, json.dumps(event.data, sort_keys=True, ensure_ascii=False),
+                             event.prev, event.hash))
+        if state is not None:
+            self.store._execute(
+                "INSERT INTO labels (name, env, seq, state) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (name, env) DO UPDATE SET seq = excluded.seq, state = excluded.state",
+                (name, env, event.seq, json.dumps(state.to_json(), sort_keys=True)))
+        self.store._execute("UPDATE head SET seq = ?, hash = ?, at = ? WHERE id = 1", (event.seq, event.hash, event.at))
+        self.seq, self.hash, self.at = event.seq, event.hash, event.at
+        return event
