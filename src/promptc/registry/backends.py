@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
-from urllib.parse import urlsplit
 
 from .model import RegistryUsageError
 from .store import Store
@@ -23,7 +23,10 @@ def open_store(url: Optional[str], root: Optional[Path] = None, readonly: bool =
         from .sqlite import SQLiteStore
 
         return SQLiteStore((root or Path.cwd()) / DEFAULT_FILE, readonly)
-    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    # Not urlsplit: it raises ValueError on a malformed authority such as `[::1`, which the
+    # backend should report as a usage error naming the URL.
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", url)
+    scheme = match.group(1).lower() if match else ""
     if scheme == "sqlite":
         from .sqlite import SQLiteStore
 

@@ -1,3 +1,353 @@
-"""The release commands."""
+"""The release commands (DESIGN §6): publish, promote, rollout, rollback, freeze, status,
+history, show, verify, identify and `audit verify`.
 
-COMMANDS: list = []
+Every command takes `--registry URL` (else `[registry] url` of promptc.toml, else
+`$PROMPTC_REGISTRY`, else the project's `.promptc/registry.db`) and `--json`. Exit codes:
+0 done, 1 refused or found something (a frozen label, drift, a broken chain), 2 usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+import click
+
+from ..clikit import EXIT_FINDINGS, Findings, UsageError, echo_json, guard
+from . import ops, queries
+from .backends import open_store
+from .model import RegistryError, RegistryUnavailable, RegistryUsageError, parse_time
+from .store import Store
+
+
+def registry_url(project_dir: Optional[Path], url: Optional[str]) -> tuple[Optional[str], Path]:
+    """The registry address a command uses, and the project root it is relative to."""
+    from ..driver import open_project
+
+    project = open_project(project_dir)
+    return url or project.config.registry.url or os.environ.get("PROMPTC_REGISTRY") or None, project.root
+
+
+def open_registry(project_dir: Optional[Path], url: Optional[str], readonly: bool = False) -> Store:
+    address, root = registry_url(project_dir, url)
+    return open_store(address, root, readonly)
+
+
+def registry_command(fn: Callable) -> Callable:
+    """Adds --registry/--project/--json, opens the store, and maps registry errors to exits."""
+
+    @click.option("--registry", "registry", metavar="URL",
+                  help="The registry: a SQLite file, sqlite:///PATH or postgresql://… "
+                       "(default: [registry] url, $PROMPTC_REGISTRY, then .promptc/registry.db).")
+    @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @functools.wraps(fn)
+    @guard
+    def wrapper(*args, registry: Optional[str], project_dir: Optional[Path], as_json: bool, **kwargs):
+        try:
+            store = open_registry(project_dir, registry, readonly=getattr(fn, "readonly", False))
+            with store:
+                return fn(*args, store=store, as_json=as_json, project_dir=project_dir, **kwargs)
+        except RegistryUsageError as exc:
+            raise UsageError(str(exc)) from None
+        except (RegistryError, RegistryUnavailable) as exc:
+            raise Findings(str(exc)) from None
+
+    return wrapper
+
+
+def readonly(fn: Callable) -> Callable:
+    fn.readonly = True
+    return fn
+
+
+def actor_option(fn: Callable) -> Callable:
+    fn = click.option("--reason", default="", help="Why: kept in the audit log.")(fn)
+    return click.option("--actor", default=None, help="Who acts (default: $PROMPTC_ACTOR, else the OS user).")(fn)
+
+
+def _event_out(event, as_json: bool, text: str) -> None:
+    if as_json:
+        echo_json(event.to_json())
+    else:
+        click.echo(text)
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--actor", default=None, help="Who publishes (default: $PROMPTC_ACTOR, else the OS user).")
+@registry_command
+def publish(directory: Optional[Path], actor: Optional[str], store: Store, as_json: bool, project_dir) -> None:
+    """Store every built bundle of DIRECTORY (a project's out directory, a project, or bundle
+    files' folder) in the registry. Storing a bundle twice does nothing."""
+    from ..driver import open_project
+
+    folder = directory
+    if folder is None or (folder / "promptc.toml").is_file() or not any(folder.glob("*.json")):
+        project = open_project(folder or project_dir)
+        folder = project.out_dir
+    files = sorted(p for p in folder.glob("*.json") if p.name != "index.json") if folder.is_dir() else []
+    if not files:
+        raise UsageError(f"no bundles in {folder}; build first (`promptc build`)")
+    results = ops.publish(store, [(str(p), p.read_bytes()) for p in files], actor or ops.default_actor())
+    if as_json:
+        echo_json([{"name": r.name, "version": r.version, "hash": r.hash, "new": r.new} for r in results])
+        return
+    new = [r for r in results if r.new]
+    for r in new:
+        click.echo(f"published {r.name}@{r.version} {r.hash[:19]}")
+    click.echo(f"{len(new)} new, {len(results) - len(new)} already in the registry.", err=True)
+
+
+@click.command()
+@click.argument("ref", metavar="NAME@VERSION")
+@click.option("--env", required=True, help="The environment, such as staging or prod.")
+@actor_option
+@registry_command
+def promote(ref: str, env: str, actor, reason: str, store: Store, as_json: bool, project_dir) -> None:
+    """Point ENV's label for NAME at VERSION."""
+    name, version = ops.parse_ref(ref)
+    event = ops.promote(store, name, version, ops.check_env(env), actor or ops.default_actor(), reason)
+    _event_out(event, as_json, f"{env}: {name} → {version} (event #{event.seq})")
+
+
+class _RolloutGroup(click.Group):
+    """`promptc rollout NAME …` starts or ramps a rollout; `promptc rollout resume|show|advance
+    …` are subcommands. Anything that is not a subcommand's name goes to `start`."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["start", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_RolloutGroup)
+def rollout() -> None:
+    """Canaries and A/B splits: start, ramp, abort, resume, inspect.
+
+    \b
+      promptc rollout support.answer --env prod --candidate 1.5.0 --percent 1
+      promptc rollout support.answer --env prod --candidate 1.5.0 --percent 10   # ramp
+      promptc rollout support.answer --env prod --split 1.4.0=50,1.5.0=50
+      promptc rollout support.answer --env prod --abort
+      promptc rollout resume support.answer --env prod --ack
+    """
+
+
+@rollout.command("start")
+@click.argument("name")
+@click.option("--env", required=True, help="The environment.")
+@click.option("--candidate", metavar="VERSION", help="The canary's version.")
+@click.option("--percent", help="The canary's share of traffic, 0.01–100; call again to ramp.")
+@click.option("--split", "split_text", metavar="V1=W1,V2=W2", help="An A/B split across versions by weight.")
+@click.option("--abort", is_flag=True, help="End the rollout in flight; all traffic to the stable version.")
+@actor_option
+@registry_command
+def rollout_start(name, env, candidate, percent, split_text, abort, actor, reason, store: Store, as_json: bool,
+                  project_dir) -> None:
+    """Start or ramp a canary (--candidate, --percent), start an A/B split (--split), or
+    abort the rollout in flight (--abort) of NAME in ENV."""
+    ops.check_env(env)
+    who = actor or ops.default_actor()
+    modes = [bool(candidate or percent), bool(split_text), abort]
+    if sum(modes) != 1:
+        raise UsageError("use exactly one of --candidate VERSION --percent P, --split V1=W1,V2=W2 or --abort")
+    if abort:
+        event = ops.abort(store, name, env, who, reason)
+    elif split_text:
+        event = ops.split(store, name, env, ops.parse_split(split_text), who, reason)
+    else:
+        if not (candidate and percent):
+            raise UsageError("a canary needs both --candidate VERSION and --percent P")
+        event = ops.rollout(store, name, env, candidate, ops.parse_percent(percent), who, reason)
+    _event_out(event, as_json, f"{env}: {event.reason} (event #{event.seq})")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--env", required=True)
+@actor_option
+@registry_command
+def rollback(name, env, actor, reason, store: Store, as_json: bool, project_dir) -> None:
+    """Return NAME's label in ENV to its previous value (ends a rollout in flight). Works on
+    a frozen label."""
+    event = ops.rollback(store, name, ops.check_env(env), actor or ops.default_actor(), reason)
+    _event_out(event, as_json, f"{env}: {event.reason} (event #{event.seq})")
+
+
+def _freeze_command(frozen: bool):
+    @click.command("freeze" if frozen else "unfreeze")
+    @click.argument("name")
+    @click.option("--env", required=True)
+    @actor_option
+    @registry_command
+    def command(name, env, actor, reason, store: Store, as_json: bool, project_dir) -> None:
+        event = ops.set_frozen(store, name, ops.check_env(env), frozen, actor or ops.default_actor(), reason)
+        _event_out(event, as_json, f"{env}: {name} {'frozen' if frozen else 'unfrozen'} (event #{event.seq})")
+
+    command.__doc__ = ("Freeze NAME's label in ENV: every move but rollback is refused." if frozen
+                       else "Allow moves of NAME's label in ENV again.")
+    command.help = command.__doc__
+    return command
+
+
+@click.command()
+@click.option("--env", help="Only this environment.")
+@registry_command
+@readonly
+def status(env, store: Store, as_json: bool, project_dir) -> None:
+    """What each environment serves now, and the rollouts in flight."""
+    rows = queries.status(store, env)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("Nothing is released yet" + (f" in {env}" if env else "") + ".", err=True)
+        return
+    click.echo(queries.status_text(rows))
+
+
+@click.command()
+@click.argument("name")
+@click.option("--env", required=True)
+@click.option("--at", "at", metavar="TIME", help="Show what was live at this instant (ISO 8601, UTC).")
+@click.option("--limit", type=int, default=None, help="Only the newest N events.")
+@registry_command
+@readonly
+def history(name, env, at, limit, store: Store, as_json: bool, project_dir) -> None:
+    """Every move of NAME's label in ENV, or with --at exactly what was live at that instant."""
+    if at:
+        answer = queries.live_at(store, name, env, parse_time(at))
+        if as_json:
+            echo_json(answer)
+        else:
+            click.echo(queries.live_at_text(answer))
+        if answer["live"] is None:
+            sys.exit(EXIT_FINDINGS)
+        return
+    events = store.events(name=name, env=env, limit=limit, newest_first=bool(limit))
+    if limit:
+        events.reverse()
+    if not events and not store.versions(name):
+        raise RegistryError(f"no prompt named `{name}` in the registry")
+    if as_json:
+        echo_json([e.to_json() for e in events])
+        return
+    if not events:
+        click.echo(f"{name} has never been released in {env}.", err=True)
+    for event in events:
+        click.echo(queries.event_line(store, event))
+
+
+@click.command()
+@click.argument("ref", metavar="HASH|NAME@VERSION")
+@registry_command
+@readonly
+def show(ref, store: Store, as_json: bool, project_dir) -> None:
+    """A stored bundle: its version, metadata and messages as template text."""
+    document = queries.find_bundle(store, ref)
+    if as_json:
+        echo_json(document)
+        return
+    click.echo(queries.bundle_text(document))
+
+
+@click.command()
+@click.option("--env", required=True, help="The environment to compare with promptc.lock.")
+@click.option("--dir", "deployed", type=click.Path(path_type=Path),
+              help="Also compare the lock with this directory of deployed bundle files.")
+@registry_command
+@readonly
+def verify(env, deployed, store: Store, as_json: bool, project_dir) -> None:
+    """Drift: does ENV serve what promptc.lock records (and does --dir hold it)? Exit 1 on drift."""
+    from ..driver import open_project, read_lock
+
+    project = open_project(project_dir)
+    lock, text, diags = read_lock(project)
+    if text is None:
+        raise UsageError(f"no promptc.lock in {project.root}; build the project first")
+    if diags:
+        raise UsageError(diags[0].message)
+    report = queries.drift(store, lock, env, deployed)
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(queries.drift_text(report))
+    if report["drift"]:
+        sys.exit(EXIT_FINDINGS)
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.option("--name", help="Only consider this prompt.")
+@registry_command
+@readonly
+def identify(file, name, store: Store, as_json: bool, project_dir) -> None:
+    """Name the registered prompt version(s) that can render the text in FILE (text seen in a
+    log or a provider's dashboard), or the nearest one with a diff. Exit 1 if none matches."""
+    from .identify import identify as run
+
+    if str(file) == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read `{file}`: {exc}") from None
+    result = run(store, text, name)
+    if as_json:
+        echo_json(result.to_json())
+    else:
+        click.echo(result.text())
+    if not result.matches:
+        sys.exit(EXIT_FINDINGS)
+
+
+@click.group()
+def audit() -> None:
+    """The audit log of label moves."""
+
+
+@audit.command("verify")
+@registry_command
+@readonly
+def audit_verify(store: Store, as_json: bool, project_dir) -> None:
+    """Check the hash chain of the audit log: exit 1 if any event was edited, removed or
+    reordered."""
+    from .model import verify_chain
+
+    events = list(store.iter_events())
+    problems = verify_chain(events, store.head())
+    if as_json:
+        echo_json({"events": len(events), "ok": not problems,
+                   "problems": [{"seq": p.seq, "message": p.message} for p in problems]})
+    else:
+        for p in problems:
+            click.echo(f"event #{p.seq}: {p.message}")
+        if problems:
+            click.echo(f"The audit log is broken: {len(problems)} problem(s) in {len(events)} events.", err=True)
+        else:
+            click.echo(f"The audit log is intact: {len(events)} events, chain verified.", err=True)
+    if problems:
+        sys.exit(EXIT_FINDINGS)
+
+
+@rollout.command("resume")
+@click.argument("name")
+@click.option("--env", required=True)
+@click.option("--ack", is_flag=True, help="Confirm the breach was reviewed.")
+@actor_option
+@registry_command
+def rollout_resume(name, env, ack, actor, reason, store: Store, as_json: bool, project_dir) -> None:
+    """Resume a rollout the guard froze (needs --ack)."""
+    if not ack:
+        raise UsageError("resuming a frozen rollout needs --ack, to confirm its breach was reviewed")
+    event = ops.resume(store, name, ops.check_env(env), actor or ops.default_actor(), reason)
+    _event_out(event, as_json, f"{env}: rollout of {name} resumed (event #{event.seq})")
+
+
+COMMANDS = [publish, promote, rollout, rollback, _freeze_command(True), _freeze_command(False), status, history,
+            show, verify, identify, audit]

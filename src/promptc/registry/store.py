@@ -8,7 +8,8 @@ chain: each event's `seq` and `prev` come from the head read under that lock, an
 the label it moved and the new head are committed together or not at all.
 
 Tables:
-    bundles(hash, name, version, document, published_at)  content-addressed, never updated
+    bundles(name, version, hash, document, published_at)  never updated; a version names one hash,
+                                                          a hash may carry several versions
     events(seq, at, actor, kind, name, env, old_hash, new_hash, reason, data, prev, hash)
     labels(name, env, seq, state)                          the newest state of each label
     head(id = 1, seq, hash, at)                            the end of the chain
@@ -25,9 +26,9 @@ from .model import GENESIS, Event, LabelState, RegistryError, utc_now
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS bundles (
-        hash TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,
-        document TEXT NOT NULL, published_at TEXT NOT NULL)""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS bundles_name_version ON bundles (name, version)",
+        name TEXT NOT NULL, version TEXT NOT NULL, hash TEXT NOT NULL,
+        document TEXT NOT NULL, published_at TEXT NOT NULL, PRIMARY KEY (name, version))""",
+    "CREATE INDEX IF NOT EXISTS bundles_hash ON bundles (hash)",
     """CREATE TABLE IF NOT EXISTS events (
         seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
         name TEXT NOT NULL, env TEXT NOT NULL, old_hash TEXT, new_hash TEXT, reason TEXT NOT NULL,
@@ -97,18 +98,24 @@ class Store:
     # -- reads ----------------------------------------------------------------------------
 
     def bundle(self, hash_: str) -> Optional[dict]:
-        rows = self._query("SELECT document FROM bundles WHERE hash = ?", (hash_,))
-        return json.loads(rows[0][0]) if rows else None
+        text = self.bundle_text(hash_)
+        return json.loads(text) if text is not None else None
 
-    def bundle_text(self, hash_: str) -> Optional[str]:
-        rows = self._query("SELECT document FROM bundles WHERE hash = ?", (hash_,))
+    def bundle_text(self, hash_: str, version: Optional[str] = None) -> Optional[str]:
+        """A stored document with this hash (of `version`, when given). Documents that share
+        a hash render the same; they differ only in their version and metadata."""
+        if version is not None:
+            rows = self._query("SELECT document FROM bundles WHERE hash = ? AND version = ?", (hash_, version))
+        else:
+            rows = self._query("SELECT document FROM bundles WHERE hash = ? ORDER BY published_at DESC LIMIT 1",
+                               (hash_,))
         return rows[0][0] if rows else None
 
     def find_hashes(self, prefix: str) -> list[str]:
         """Bundle hashes starting with `prefix` (with or without `sha256:`)."""
         if not prefix.startswith("sha256:"):
             prefix = "sha256:" + prefix
-        return [r[0] for r in self._query("SELECT hash FROM bundles WHERE hash LIKE ? ORDER BY hash LIMIT 10",
+        return [r[0] for r in self._query("SELECT DISTINCT hash FROM bundles WHERE hash LIKE ? ORDER BY hash LIMIT 10",
                                           (prefix.replace("%", "").replace("_", "\\_") + "%",))]
 
     def version_hash(self, name: str, version: str) -> Optional[str]:
@@ -218,9 +225,8 @@ class Transaction:
     def put_bundle(self, hash_: str, name: str, version: str, document: str) -> bool:
         """Store a bundle; True if it was new. A different bundle under a stored `name@version`
         is refused: a version never names two behaviours."""
-        existing = self.store._query("SELECT hash FROM bundles WHERE hash = ? OR (name = ? AND version = ?)",
-                                     (hash_, name, version))
-        if any(row[0] == hash_ for row in existing):
+        existing = self.store._query("SELECT hash FROM bundles WHERE name = ? AND version = ?", (name, version))
+        if existing and existing[0][0] == hash_:
             return False
         if existing:
             raise RegistryError(f"{name}@{version} is already registered with a different bundle "

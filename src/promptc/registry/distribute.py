@@ -1,0 +1,365 @@
+"""`promptc push` and `promptc pull`: built bundles to and from an OCI registry.
+
+A push verifies every bundle before it sends anything, uploads only the blobs the registry
+lacks, and refuses to move a version tag to a different bundle (a version names one
+behaviour). A pull verifies every blob against its digest and every bundle against its hash
+before it writes a file, and writes each file atomically. The layout is in `oci.py` and
+docs/oci.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from promptc.atomic import atomic_write
+from promptc.clikit import Findings, UsageError, echo_json, guard
+from promptc.runtime import BundleFormatError, IntegrityError, load as load_bundle
+
+from . import oci
+from .model import RegistryError, RegistryUsageError
+
+DOCUMENT_KEYS = ("format", "name", "version", "hash", "spec", "meta", "provenance", "tokens")
+
+
+def _registry_errors(fn):
+    """Registry refusals are findings (exit 1); malformed references are usage errors (exit 2)."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RegistryUsageError as exc:
+            raise UsageError(str(exc)) from None
+        except RegistryError as exc:
+            raise Findings(str(exc)) from None
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+# -- what to push -----------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """One bundle to push, with its tags and, for an environment tag, the rollout."""
+
+    document: dict
+    tags: list[str] = field(default_factory=list)
+    env_tag: Optional[str] = None
+    rollout: Optional[dict] = None
+
+
+def _bundle_files(sources: tuple[Path, ...]) -> list[Path]:
+    """The bundle files named on the command line: files as given, directories searched
+    for `*.json` (without index.json), a project directory meaning its built bundles."""
+    from promptc.config import find_root, load_project
+
+    if not sources:
+        root = find_root(Path.cwd())
+        if root is None:
+            raise UsageError("name the bundles to push (a dist/ directory or bundle files), or run this in a "
+                             "promptc project after `promptc build`")
+        sources = (load_project(root)[0].out_dir,)
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            if (source / "promptc.toml").is_file():
+                source = load_project(source.resolve())[0].out_dir
+            found = sorted(p for p in source.rglob("*.json") if p.name != "index.json" and p.is_file())
+            if not found:
+                raise UsageError(f"{source} holds no bundles; build them with `promptc build`")
+            files += found
+        elif source.is_file():
+            files.append(source)
+        else:
+            raise UsageError(f"`{source}` does not exist")
+    return files
+
+
+def _verified(origin: str, source) -> dict:
+    try:
+        bundle = load_bundle(source)
+    except (BundleFormatError, IntegrityError) as exc:
+        raise Findings(f"{origin}: refused: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {origin}: {exc}") from None
+    return bundle.raw
+
+
+def items_from_files(files: list[Path]) -> list[Item]:
+    seen: dict[str, Item] = {}
+    versions: dict[tuple[str, str], str] = {}
+    for path in files:
+        document = _verified(str(path), path)
+        key = (document["name"], document["version"])
+        if versions.setdefault(key, document["hash"]) != document["hash"]:
+            raise Findings(f"{path}: {key[0]}@{key[1]} is given twice with different hashes; a changed prompt "
+                           "needs a new version")
+        seen.setdefault(document["hash"], Item(document, [oci.version_tag(document["version"])]))
+    return list(seen.values())
+
+
+def _open_labels(registry: Optional[str]):
+    from promptc.config import find_root, load_project
+
+    from .backends import open_store
+
+    root = find_root(Path.cwd())
+    url = registry or (load_project(root)[0].config.registry.url if root else None)
+    return open_store(url, root, readonly=True)
+
+
+def items_from_env(env: str, registry: Optional[str]) -> list[Item]:
+    """What `env` serves: each prompt's stable bundle tagged `env` (with its rollout in an
+    annotation) and every bundle the rollout's arms need, tagged by version."""
+    from .ops import check_env
+
+    check_env(env)
+    with _open_labels(registry) as store:
+        labels = [s for s in store.labels(env) if s.stable is not None]
+        if not labels:
+            known = ", ".join(store.environments()) or "none yet"
+            raise RegistryError(f"environment `{env}` serves nothing in {store.url} (environments: {known}); "
+                                f"promote a release first: `promptc promote NAME@VERSION --env {env}`")
+        items: list[Item] = []
+        for state in labels:
+            def document(hash_: str, version: str) -> dict:
+                text = store.bundle_text(hash_)
+                if text is None:
+                    raise RegistryError(f"{state.name}@{version} ({hash_}) is labelled in {env} but its bundle is "
+                                        f"not in {store.url}; publish it again")
+                return _verified(f"{state.name}@{version} in {store.url}", text.encode("utf-8"))
+
+            rollout = None
+            if state.rollout is not None:
+                arms = []
+                for arm in state.rollout.arms:
+                    arm_doc = document(arm.hash, arm.version)
+                    items.append(Item(arm_doc, [oci.version_tag(arm.version)]))
+                    arms.append({**arm.to_json(), "manifest": oci.pack(arm_doc).manifest_digest})
+                rollout = {**state.rollout.to_json(), "arms": arms}
+            stable = document(state.stable.hash, state.stable.version)
+            items.append(Item(stable, [oci.version_tag(state.stable.version)], env, rollout))
+    return items
+
+
+# -- push -------------------------------------------------------------------------------------
+
+
+def push_items(dest: oci.Reference, items: list[Item], extra_tags: list[str]) -> list[dict]:
+    client = oci.Client(dest)
+    client.ping()
+    planned = []
+    owners: dict[str, str] = {}
+    for item in items:
+        name = item.document["name"]
+        repo = dest.child(name).repo
+        if owners.setdefault(repo, name) != name:
+            raise RegistryError(f"`{owners[repo]}` and `{name}` would share the repository {repo} (names are "
+                                "lower-cased for OCI); rename one of them")
+        artifact = oci.pack(item.document)
+        for tag in item.tags:  # a version tag never moves to another bundle
+            _, current = client.get_manifest(repo, tag)
+            held = (current or {}).get("layers", [{}])[0].get("digest") if isinstance(current, dict) else None
+            if current is not None and held != artifact.hash:
+                raise RegistryError(f"{dest.child(name).with_tag(tag)} already holds another bundle ({held}) as "
+                                    f"{name}@{item.document['version']}; a changed prompt needs a new version")
+        planned.append((repo, item, artifact))
+    results = []
+    for repo, item, artifact in planned:
+        outcome = client.push(repo, artifact, item.tags + extra_tags)
+        tags = item.tags + extra_tags
+        entry = {"name": artifact.name, "version": artifact.version, "hash": artifact.hash,
+                 "repository": str(dest.child(artifact.name)), "manifest": artifact.manifest_digest,
+                 "tags": tags, "blobs_uploaded": outcome["blobs_uploaded"]}
+        if item.env_tag:
+            env_artifact = oci.pack(item.document, item.rollout)
+            client.push(repo, env_artifact, [item.env_tag])
+            entry.update(env=item.env_tag, env_manifest=env_artifact.manifest_digest, rollout=item.rollout)
+            tags.append(item.env_tag)
+        results.append(entry)
+    return _merge(results)
+
+
+def _merge(results: list[dict]) -> list[dict]:
+    """One entry per bundle, even when an environment needs it as an arm and as stable."""
+    merged: dict[str, dict] = {}
+    for entry in results:
+        current = merged.get(entry["hash"])
+        if current is None:
+            merged[entry["hash"]] = entry
+        else:
+            current["tags"] = current["tags"] + [t for t in entry["tags"] if t not in current["tags"]]
+            current["blobs_uploaded"] += entry["blobs_uploaded"]
+            for key in ("env", "env_manifest", "rollout"):
+                if key in entry:
+                    current[key] = entry[key]
+    return list(merged.values())
+
+
+@click.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("destination")
+@click.option("--env", help="Push what this registry environment serves, tagging each prompt's bundle with it.")
+@click.option("--registry", "registry_url", metavar="URL",
+              help="The label registry --env reads [default: [registry] url, else .promptc/registry.db].")
+@click.option("--insecure", is_flag=True, help="Use plain http (always used for localhost and 127.0.0.1).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was pushed as JSON.")
+@guard
+@_registry_errors
+def push(sources: tuple[Path, ...], destination: str, env: Optional[str], registry_url: Optional[str],
+         insecure: bool, as_json: bool) -> None:
+    """Push built bundles to an OCI registry: DESTINATION is oci://HOST[:PORT]/REPO[:TAG].
+
+    Each prompt goes to REPO/<name> as one artifact whose layer digest is the bundle hash,
+    tagged with its version (and TAG, if given). With --env, push what that environment
+    serves and tag it with the environment's name; a rollout in flight travels in the
+    manifest's dev.promptc.rollout annotation.
+    """
+    dest = oci.parse_reference(destination, insecure)
+    if dest.digest:
+        raise UsageError(f"`{destination}`: push to a repository (and optionally a tag), not to a digest")
+    if env and sources:
+        raise UsageError("--env pushes what the registry environment serves; give either --env or bundle files")
+    items = items_from_env(env, registry_url) if env else items_from_files(_bundle_files(sources))
+    results = push_items(dest.with_tag(), items, [dest.tag] if dest.tag else [])
+    if as_json:
+        echo_json({"pushed": results})
+        return
+    for entry in results:
+        uploaded = entry["blobs_uploaded"]
+        note = f"{uploaded} blob{'s' * (uploaded != 1)} uploaded" if uploaded else "already present"
+        rollout = entry.get("rollout")
+        flight = f"; rollout {rollout['kind']} in flight" if rollout else ""
+        click.echo(f"{entry['name']}@{entry['version']} → {entry['repository']}:{','.join(entry['tags'])} "
+                   f"({entry['hash'][:19]}…, {note}{flight})")
+
+
+# -- pull -------------------------------------------------------------------------------------
+
+
+def bundle_file_bytes(document: dict) -> bytes:
+    """The bytes `promptc build` writes for a bundle: one line of compact JSON."""
+    ordered = {key: document[key] for key in DOCUMENT_KEYS}
+    return (json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _find_by_hash(client: oci.Client, repo: str, bundle_hash: str) -> Optional[str]:
+    """The tag whose bundle has this hash: a `@sha256:` that is no manifest digest may be a
+    bundle hash (the layer digest), found by reading the repository's tags."""
+    for tag in client.tags(repo):
+        _, manifest = client.get_manifest(repo, tag)
+        layers = (manifest or {}).get("layers") or [{}]
+        if isinstance(layers[0], dict) and layers[0].get("digest") == bundle_hash:
+            return tag
+    return None
+
+
+def fetch_one(client: oci.Client, ref: oci.Reference) -> list[dict]:
+    """The bundle at `ref` and, when it carries a rollout, every arm's bundle. Returns
+    entries with the verified document; nothing is written here."""
+    reference = ref.digest or ref.tag
+    # Asked for a digest that is a blob rather than a manifest, CNCF distribution answers 500.
+    _, manifest = client.get_manifest(ref.repo, reference, missing=(404, 500) if ref.digest else (404,))
+    if manifest is None and ref.digest:
+        tag = _find_by_hash(client, ref.repo, ref.digest)
+        if tag is not None:
+            reference = tag
+    digest, manifest, document = client.fetch(ref.repo, reference)
+    entry = {"name": document["name"], "version": document["version"], "hash": document["hash"],
+             "repository": str(ref.with_tag()), "manifest": digest, "document": document}
+    entries = [entry]
+    rollout = oci.rollout_of(manifest)
+    if rollout is not None:
+        entry["rollout"] = rollout
+        for arm in rollout.get("arms", []):
+            if arm["hash"] != document["hash"]:
+                arm_digest, _, arm_doc = client.fetch(ref.repo, arm["manifest"])
+                entries.append({"name": arm_doc["name"], "version": arm_doc["version"], "hash": arm_doc["hash"],
+                                "repository": str(ref.with_tag()), "manifest": arm_digest, "document": arm_doc,
+                                "arm": arm["variant"]})
+    return entries
+
+
+def pull_reference(ref: oci.Reference) -> list[dict]:
+    """Fetch and verify; the repository may be one prompt's, or the root a push wrote to
+    (then every prompt under it that has the tag)."""
+    if not ref.tag and not ref.digest:
+        raise UsageError(f"`{ref}`: name a tag or digest, such as {ref.with_tag('prod')} or "
+                         f"{ref.with_tag('1.0.0')}")
+    client = oci.Client(ref)
+    client.ping()
+    if ref.digest or client.manifest_digest(ref.repo, ref.tag) is not None:
+        return fetch_one(client, ref)
+    children = client.catalog(ref.repo) or []
+    entries = []
+    for repo in sorted(children):
+        child = oci.Reference(ref.scheme, ref.host, repo, ref.tag)
+        if client.manifest_digest(repo, ref.tag) is not None:
+            entries += fetch_one(client, child)
+    if entries:
+        return entries
+    tags = client.tags(ref.repo)
+    known = f"; it has the tags {', '.join(sorted(tags)[:20])}" if tags else ""
+    if not tags and not children:
+        raise RegistryError(f"{ref}: the registry has no repository {ref.repo} (and no prompts under it); "
+                            "check the name, or push first with `promptc push`")
+    raise RegistryError(f"{ref}: no tag `{ref.tag}` here{known}" if tags or not children else
+                        f"{ref}: no prompt under {ref.repo} has the tag `{ref.tag}`")
+
+
+@click.command()
+@click.argument("source")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Directory to write the bundle files to.")
+@click.option("--insecure", is_flag=True, help="Use plain http (always used for localhost and 127.0.0.1).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was pulled as JSON.")
+@guard
+@_registry_errors
+def pull(source: str, out: Path, insecure: bool, as_json: bool) -> None:
+    """Fetch bundles from an OCI registry and verify them: SOURCE is
+    oci://HOST[:PORT]/REPO/NAME:TAG, oci://HOST/REPO/NAME@sha256:DIGEST (a manifest digest or
+    a bundle hash), or oci://HOST/REPO:TAG for every prompt under REPO with that tag.
+
+    Every blob is checked against its digest and every bundle against its hash before any
+    file is written; a tampered bundle is refused. Files are written as promptc build names
+    them (NAME@VERSION.<12 hex>.json), each atomically.
+    """
+    ref = oci.parse_reference(source, insecure)
+    entries = pull_reference(ref)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is not a directory")
+    written: dict[str, Path] = {}
+    for entry in entries:
+        if entry["hash"] in written:
+            entry["file"] = str(written[entry["hash"]])
+            continue
+        data = bundle_file_bytes(entry["document"])
+        path = out / f"{entry['name']}@{entry['version']}.{oci.digest_of(data)[7:19]}.json"
+        if not (path.is_file() and path.read_bytes() == data):
+            atomic_write(path, data)
+        written[entry["hash"]] = path
+        entry["file"] = str(path)
+    for entry in entries:
+        del entry["document"]
+    if as_json:
+        echo_json({"pulled": entries})
+        return
+    for entry in entries:
+        rollout = entry.get("rollout")
+        note = ""
+        if rollout is not None:
+            arms = ", ".join(f"{a['variant']} {a['version']}={a['weight']}" for a in rollout.get("arms", []))
+            note = f" (rollout {rollout.get('status', 'active')}: {arms})"
+        elif entry.get("arm"):
+            note = f" (rollout arm {entry['arm']})"
+        click.echo(f"{entry['name']}@{entry['version']} {entry['hash'][:19]}… → {entry['file']}{note}")
+
+
+COMMANDS = [push, pull]

@@ -1,0 +1,252 @@
+"""`promptc identify`: which registered prompt version can render a text seen in production.
+
+Each message's IR becomes an automaton: text is literal, a `{{ value }}` is any text, an
+`if` is one of its branches (or nothing), a `for` repeats its body. A bundle can render
+the observed text when one of its messages, or all of them in order, match it whole (up to
+the whitespace a log or a dashboard trims at the ends). Before any regular expression runs,
+the literal text outside conditions and loops must occur in order in the observation; that
+cheap check rejects almost every bundle before an automaton is built.
+
+When nothing matches, the nearest message (by difflib's ratio of lines against its template text) is
+named with a unified diff, which is usually the answer to "which prompt was this, and what
+was changed by hand".
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from promptc.runtime.template_text import content_text
+
+from .store import Store
+
+MAX_OBSERVED = 500_000
+
+
+@dataclass
+class Match:
+    name: str
+    version: str
+    hash: str
+    messages: list[str]
+    live: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "version": self.version, "hash": self.hash, "messages": self.messages,
+                "live_in": self.live}
+
+
+@dataclass
+class Identification:
+    matches: list[Match]
+    nearest: Optional[dict] = None
+
+    def to_json(self) -> dict:
+        return {"matches": [m.to_json() for m in self.matches], "nearest": self.nearest}
+
+    def text(self) -> str:
+        if self.matches:
+            lines = []
+            for m in self.matches:
+                live = f"  (live in {', '.join(m.live)})" if m.live else ""
+                lines.append(f"{m.name}@{m.version}  {m.hash}  renders it ({', '.join(m.messages)}){live}")
+            return "\n".join(lines)
+        if not self.nearest:
+            return "No registered prompt can render this text, and none resembles it."
+        n = self.nearest
+        head = (f"No registered prompt can render this text. Nearest: {n['name']}@{n['version']} {n['hash']} "
+                f"({n['message']}, {100 * n['similarity']:.0f} % similar).")
+        where = n.get("diverges_at")
+        if where:
+            expected = ", ".join(repr(c) for c in where["expected"]) or "the end of the text"
+            head += (f"\nThe text stops matching it at line {where['line']}, column {where['column']}:\n"
+                     f"  {where['observed']}\n  {' ' * (where['column'] - 1)}^ the prompt has {expected} here")
+        return f"{head}\nDiff against its template:\n{n['diff']}"
+
+
+def identify(store: Store, observed: str, name: Optional[str] = None) -> Identification:
+    text = observed.replace("\r\n", "\n")[:MAX_OBSERVED]
+    stripped = text.strip()
+    live = _live_index(store)
+    matches: list[Match] = []
+    candidates = []
+    for hash_, bundle_name, version, document in store.all_bundles():
+        if name and bundle_name != name:
+            continue
+        messages = json.loads(document)["spec"]["messages"]
+        found = [label for label, nodes in _views(messages) if _renders(nodes, stripped)]
+        if found:
+            matches.append(Match(bundle_name, version, hash_, found, live.get(hash_, [])))
+        elif not matches:
+            candidates.append((bundle_name, version, hash_, messages))
+    nearest = None if matches else _nearest(stripped, candidates)
+    return Identification(matches, nearest)
+
+
+def _live_index(store: Store) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for state in store.labels():
+        for arm in state.serving():
+            index.setdefault(arm.hash, []).append(state.env)
+    return index
+
+
+def _views(messages: list) -> Iterator[tuple[str, list]]:
+    """Each message alone, then the whole conversation in order."""
+    for index, message in enumerate(messages):
+        yield f"message {index + 1} ({message['role']})", message["content"]
+    if len(messages) > 1:
+        joined: list = []
+        for index, message in enumerate(messages):
+            if index:
+                joined.append({"kind": "gap"})
+            joined.extend(message["content"])
+        yield "all messages", joined
+
+
+def _renders(nodes: list, text: str) -> bool:
+    anchors = [n["text"].strip() for n in nodes if n["kind"] == "text" and n["text"].strip()]
+    position = 0
+    for anchor in anchors:
+        found = text.find(anchor, position)
+        if found < 0:
+            return False
+        position = found + len(anchor)
+    return _Automaton(nodes).matches(text)
+
+
+class _Automaton:
+    """A Thompson NFA over characters: text nodes are chains of character states, a value
+    (`{{ … }}`) is a state that consumes any run of characters, `if` splits into its
+    branches, `for` loops over its body. Simulating it keeps a set of live states per input
+    character, so matching is linear in the text for a fixed template: no backtracking."""
+
+    def __init__(self, nodes: list) -> None:
+        self.kind: list[str] = []   # "char", "any", "split", "match"
+        self.char: list[str] = []
+        self.next: list[list[int]] = []
+        end = self._state("match", "", [])
+        tail = self._state("any_ws", "", [end])
+        self.start = self._state("any_ws", "", [self._seq(nodes, tail)])
+        self._closures: dict[int, frozenset[int]] = {}
+
+    def _state(self, kind: str, char: str, nxt: list[int]) -> int:
+        self.kind.append(kind)
+        self.char.append(char)
+        self.next.append(nxt)
+        return len(self.kind) - 1
+
+    def _seq(self, nodes: list, nxt: int) -> int:
+        for node in reversed(nodes):
+            nxt = self._node(node, nxt)
+        return nxt
+
+    def _node(self, node: dict, nxt: int) -> int:
+        kind = node["kind"]
+        if kind == "text":
+            for char in reversed(node["text"]):
+                nxt = self._state("char", char, [nxt])
+            return nxt
+        if kind in ("expr", "gap"):
+            return self._state("any", "", [nxt])
+        if kind == "if":
+            starts = [self._seq(b["body"], nxt) for b in node["branches"]]
+            return self._state("split", "", starts + [self._seq(node.get("else") or [], nxt)])
+        if kind == "for":
+            loop = self._state("split", "", [])
+            self.next[loop] = [self._seq(node["body"], loop), nxt]
+            return loop
+        return nxt
+
+    def _closure(self, state: int) -> frozenset[int]:
+        """`state` and every state reachable from it without consuming a character."""
+        cached = self._closures.get(state)
+        if cached is not None:
+            return cached
+        seen = {state}
+        stack = [state]
+        while stack:
+            current = stack.pop()
+            if self.kind[current] in ("split", "any", "any_ws"):
+                for target in self.next[current]:
+                    if target not in seen:
+                        seen.add(target)
+                        stack.append(target)
+        result = frozenset(seen)
+        self._closures[state] = result
+        return result
+
+    def _skip_blank(self, states: set[int]) -> set[int]:
+        """`states` plus those reached by template whitespace alone: a log or a dashboard
+        may have trimmed the whitespace a message starts or ends with."""
+        result = set(states)
+        stack = list(states)
+        while stack:
+            state = stack.pop()
+            if self.kind[state] == "char" and self.char[state].isspace():
+                for target in self._closure(self.next[state][0]):
+                    if target not in result:
+                        result.add(target)
+                        stack.append(target)
+        return result
+
+    def matches(self, text: str) -> bool:
+        return self.run(text) is None
+
+    def run(self, text: str) -> Optional[tuple[int, str]]:
+        """None when the template can render `text`; else where it stops being able to:
+        the offset into `text` and the characters the template could have had there."""
+        live = self._skip_blank(set(self._closure(self.start)))
+        for index, char in enumerate(text):
+            following: set[int] = set()
+            for state in live:
+                kind = self.kind[state]
+                if kind == "char":
+                    if self.char[state] == char:
+                        following |= self._closure(self.next[state][0])
+                elif kind == "any" or (kind == "any_ws" and char.isspace()):
+                    following |= self._closure(state)
+            if not following:
+                return index, self._expected(live)
+            live = following
+        if any(self.kind[s] == "match" for s in self._skip_blank(live)):
+            return None
+        return len(text), self._expected(live)
+
+    def _expected(self, live: set[int]) -> str:
+        return "".join(sorted({self.char[s] for s in live if self.kind[s] == "char"}))
+
+
+def _nearest(text: str, candidates: list) -> Optional[dict]:
+    # Lines, not characters: difflib is quadratic, and prompts are long.
+    observed_lines = text.splitlines()
+    best = None
+    for name, version, hash_, messages in candidates:
+        for label, nodes in _views(messages):
+            template = content_text([n for n in nodes if n["kind"] != "gap"]).strip()
+            matcher = difflib.SequenceMatcher(None, template.splitlines(), observed_lines, autojunk=False)
+            if best is not None and matcher.real_quick_ratio() <= best[0]:
+                continue
+            if best is not None and matcher.quick_ratio() <= best[0]:
+                continue
+            ratio = matcher.ratio()
+            if best is None or ratio > best[0]:
+                best = (ratio, name, version, hash_, label, template, nodes)
+    if best is None:
+        return None
+    ratio, name, version, hash_, label, template, nodes = best
+    stop = _Automaton(nodes).run(text)
+    divergence = None
+    if stop is not None and stop[0] < len(text):  # at the end it says little: a value may have swallowed the edit
+        offset, expected = stop
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        divergence = {"line": line, "column": column, "observed": text.splitlines()[line - 1] if text else "",
+                      "expected": expected}
+    diff = "".join(difflib.unified_diff(template.splitlines(keepends=True), text.splitlines(keepends=True),
+                                        fromfile=f"{name}@{version}", tofile="observed"))
+    return {"name": name, "version": version, "hash": hash_, "message": label, "similarity": round(ratio, 4),
+            "diverges_at": divergence, "diff": diff}
