@@ -100,15 +100,15 @@ def find_bundle(store: Store, ref: str) -> dict:
         if hash_ is None:
             raise RegistryError(f"no bundle {ref} in the registry")
         return json.loads(store.bundle_text(hash_, version))
-        digits = ref.removeprefix("sha256:")
-        if len(digits) < 12 or any(c not in "0123456789abcdef" for c in digits):
-            raise RegistryError(f"`{ref}` is neither NAME@VERSION nor a bundle hash (sha256:… or at least "
-                                "12 hex digits)")
-        found = store.find_hashes(digits)
-        if not found:
-            raise RegistryError(f"no bundle with hash {ref} in the registry")
-        if len(found) > 1:
-            raise RegistryError(f"`{ref}` matches {len(found)} bundles; give more digits")
+    digits = ref.removeprefix("sha256:")
+    if len(digits) < 12 or any(c not in "0123456789abcdef" for c in digits):
+        raise RegistryError(f"`{ref}` is neither NAME@VERSION nor a bundle hash (sha256:… or at least "
+                            "12 hex digits)")
+    found = store.find_hashes(digits)
+    if not found:
+        raise RegistryError(f"no bundle with hash {ref} in the registry")
+    if len(found) > 1:
+        raise RegistryError(f"`{ref}` matches {len(found)} bundles; give more digits")
     return json.loads(store.bundle_text(found[0]))
 
 
