@@ -8,9 +8,11 @@ unexpected exception never shows a traceback.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import sys
+from types import ModuleType
 
 import click
 
@@ -81,3 +83,18 @@ class Group(click.Group):
             sys.exit(EXIT_FINDINGS)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+
+
+def lazy_module(name: str) -> ModuleType:
+    """`name`, imported on first attribute access. The compiler's modules (lark, jinja2, the
+    checker) take half a second to import; `promptc status` or `promptc history` need none
+    of them and should answer in well under a second."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module

@@ -25,9 +25,13 @@ from .store import Store
 
 def registry_url(project_dir: Optional[Path], url: Optional[str]) -> tuple[Optional[str], Path]:
     """The registry address a command uses, and the project root it is relative to."""
-    from ..driver import open_project
+    from ..config import find_root, load_project
 
-    project = open_project(project_dir)
+    start = Path(project_dir or ".")
+    if not start.exists():
+        raise UsageError(f"`{start}` does not exist")
+    root = find_root(start) or start.resolve()
+    project, _ = load_project(root)
     return url or project.config.registry.url or os.environ.get("PROMPTC_REGISTRY") or None, project.root
 
 
