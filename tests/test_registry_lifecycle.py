@@ -197,3 +197,17 @@ def test_identify_names_the_version_that_renders_a_text(tmp_path, releases):
     nearest = json.loads(run("identify", str(observed), *reg, "--json", expect=1))
     assert not nearest["matches"]
     assert nearest["nearest"]["version"] == "2.0.1" and "+# Our policies" in nearest["nearest"]["diff"]
+
+
+def test_unknown_environment_is_named(tmp_path, releases):
+    project, dists = releases
+    reg = ["--registry", str(tmp_path / "r.db"), "--project", str(project)]
+    run("publish", str(dists["1"]), *reg)
+    run("promote", "support.answer@2.0.0", "--env", "prod", *reg)
+    for args in (["status", "--env", "prdo"], ["rollback", "support.answer", "--env", "prdo"],
+                 ["history", "support.answer", "--env", "prdo"], ["verify", "--env", "prdo"],
+                 ["freeze", "support.answer", "--env", "prdo"]):
+        out = run(*args, *reg, expect=1)
+        assert "no environment `prdo`" in out and "did you mean `prod`" in out, (args, out)
+    out = run("rollout", "sales.outreach", "--env", "prod", "--candidate", "0.4.0", "--percent", "5", *reg, expect=1)
+    assert "sales.outreach has never been released in prod" in out

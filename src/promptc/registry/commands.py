@@ -204,6 +204,8 @@ def _freeze_command(frozen: bool):
 @readonly
 def status(env, store: Store, as_json: bool, project_dir) -> None:
     """What each environment serves now, and the rollouts in flight."""
+    if env:
+        ops.require_env(store, env)
     rows = queries.status(store, env)
     if as_json:
         echo_json(rows)
@@ -237,6 +239,8 @@ def history(name, env, at, limit, store: Store, as_json: bool, project_dir) -> N
         events.reverse()
     if not events and not store.versions(name):
         raise RegistryError(f"no prompt named `{name}` in the registry")
+    if not events:
+        ops.require_env(store, env)
     if as_json:
         echo_json([e.to_json() for e in events])
         return
@@ -275,6 +279,7 @@ def verify(env, deployed, store: Store, as_json: bool, project_dir) -> None:
         raise UsageError(f"no promptc.lock in {project.root}; build the project first")
     if diags:
         raise UsageError(diags[0].message)
+    ops.require_env(store, env)
     report = queries.drift(store, lock, env, deployed)
     if as_json:
         echo_json(report)

@@ -141,17 +141,33 @@ def _refuse_frozen(state: LabelState, what: str) -> None:
                             f"`promptc unfreeze {state.name} --env {state.env}` (rollback still works)")
 
 
-def _label(tx: Transaction, name: str, env: str) -> LabelState:
+def _label(tx: Transaction, name: str, env: str, new_env_ok: bool = False) -> LabelState:
+    """The label's state, refusing an unknown prompt, and an environment that has never
+    served anything unless the operation creates it (promote, a first split)."""
     check_env(env)
     state = tx.label(name, env)
     if not tx.store.versions(name):
         raise RegistryError(f"no prompt named `{name}` in the registry" + _closest(name, tx.store.names()))
+    if not new_env_ok and state.stable is None and state.rollout is None:
+        require_env(tx.store, env, name)
     return state
+
+
+def require_env(store: Store, env: str, name: Optional[str] = None) -> None:
+    """Refuse an environment no label has ever used: most likely a typo."""
+    known = store.environments()
+    if env in known:
+        if name is not None:
+            raise RegistryError(f"{name} has never been released in {env}; promote a version first "
+                                f"(`promptc promote {name}@VERSION --env {env}`)")
+        return
+    hint = _closest(env, known) or (f" (it has {', '.join(known)})" if known else " (it has none yet)")
+    raise RegistryError(f"no environment `{env}` in the registry{hint}; `promptc promote` creates one")
 
 
 def promote(store: Store, name: str, version: str, env: str, actor: str, reason: str = "") -> Event:
     with store.transaction() as tx:
-        state = _label(tx, name, env)
+        state = _label(tx, name, env, new_env_ok=True)
         release = resolve(tx, name, version)
         _refuse_frozen(state, "promote")
         if state.rollout is not None:
@@ -164,8 +180,13 @@ def promote(store: Store, name: str, version: str, env: str, actor: str, reason:
                          old_hash=old, new_hash=release.hash, state=state.with_stable(release))
 
 
-def rollout(store: Store, name: str, env: str, candidate: str, percent: int, actor: str, reason: str = "") -> Event:
-    """Start or ramp a canary of `candidate` at `percent` basis points of traffic."""
+def rollout(store: Store, name: str, env: str, candidate: str, percent: int, actor: str, reason: str = "",
+            hold: bool = False, data: Optional[dict] = None) -> Event:
+    """Start or ramp a canary of `candidate` at `percent` basis points of traffic.
+
+    At 100 % the candidate becomes stable and the rollout ends, unless `hold`: then the
+    rollout stays in flight with all traffic on the candidate (the guard's 100 % stage,
+    which `rollout advance` completes). `data` is kept in the event (the guard's settings)."""
     with store.transaction() as tx:
         state = _label(tx, name, env)
         release = resolve(tx, name, candidate)
@@ -192,7 +213,7 @@ def rollout(store: Store, name: str, env: str, candidate: str, percent: int, act
                                (Arm("stable", state.stable.version, state.stable.hash, BASIS),
                                 Arm("candidate", candidate, release.hash, 0)), "")
             kind = "rollout"
-        if percent >= BASIS:
+        if percent >= BASIS and not hold:
             done = replace(state.with_stable(release), rollout=None)
             return tx.append("rollout-complete", name, env, actor=actor,
                              reason=reason or f"{name}@{candidate} at 100 %", old_hash=state.stable.hash,
@@ -202,13 +223,14 @@ def rollout(store: Store, name: str, env: str, candidate: str, percent: int, act
                          step=percent / 100, started=rollout_.started or _pending_time(tx))
         return tx.append(kind, name, env, actor=actor, reason=reason or f"{name}@{candidate} at {percent / 100:g} %",
                          old_hash=state.stable.hash, new_hash=release.hash, state=replace(state, rollout=ramped),
-                         data={"rollout": ramped.id, "percent": percent / 100})
+                         data={"rollout": ramped.id, "percent": percent / 100, **(data or {})})
 
 
-def split(store: Store, name: str, env: str, arms: list[tuple[str, int]], actor: str, reason: str = "") -> Event:
+def split(store: Store, name: str, env: str, arms: list[tuple[str, int]], actor: str, reason: str = "",
+          data: Optional[dict] = None) -> Event:
     """Start an A/B split across versions with integer weights."""
     with store.transaction() as tx:
-        state = _label(tx, name, env)
+        state = _label(tx, name, env, new_env_ok=True)
         _refuse_frozen(state, "a split")
         if state.rollout is not None and state.rollout.status == "active":
             raise RegistryError(f"a rollout of {name} is already in flight in {env} ({_describe(state.rollout)}); "
@@ -221,7 +243,7 @@ def split(store: Store, name: str, env: str, arms: list[tuple[str, int]], actor:
         text = ", ".join(f"{a.version}={a.weight}" for a in resolved)
         return tx.append("rollout", name, env, actor=actor, reason=reason or f"A/B split {text}",
                          old_hash=state.stable.hash if state.stable else None, new_hash=None, state=new_state,
-                         data={"rollout": rollout_id, "split": {a.version: a.weight for a in resolved}})
+                         data={"rollout": rollout_id, "split": {a.version: a.weight for a in resolved}, **(data or {})})
 
 
 def abort(store: Store, name: str, env: str, actor: str, reason: str = "") -> Event:
