@@ -13,11 +13,12 @@ from typing import Sequence
 
 import click
 
-from . import __version__, driver
+from . import __version__
+from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard, lazy_module
 from .diagnostics import Diagnostic, Severity, render_json, render_text
 from .progress import Progress
 
-from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard
+driver = lazy_module("promptc.driver")
 
 
 def _color(stream) -> bool:
@@ -498,6 +499,17 @@ def _register() -> None:
     from .registry.commands import COMMANDS as registry_commands
 
     for command in registry_commands:
+        main.add_command(command)
+    from .guard.commands import COMMANDS as guard_commands, ROLLOUT_COMMANDS
+    from .registry.commands import rollout as rollout_group
+
+    for command in guard_commands:
+        main.add_command(command)
+    for command in ROLLOUT_COMMANDS:
+        rollout_group.add_command(command)
+    from .review.commands import COMMANDS as review_commands
+
+    for command in review_commands:
         main.add_command(command)
 
 

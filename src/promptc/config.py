@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .diagnostics import Diagnostic, diag, suggestion_note
 from .source import Span
@@ -52,12 +52,106 @@ class RegistrySection(_Strict):
     url: str | None = None
 
 
+class RiskPolicy(_Strict):
+    """What `promptc gate` asks of a changed prompt at one risk level (`[review.low]` …)."""
+
+    require_eval: bool = True  # an eval record for the new hash must be in promptc.lock
+    max_score_drop: float = Field(0.05, ge=0, le=1)  # largest allowed fall of the eval score
+    min_score: float | None = Field(None, ge=0, le=1)  # a floor for the new score, if set
+    require_approval: bool = False  # an approval by someone other than the change's author
+
+
+class MediumRisk(RiskPolicy):
+    max_score_drop: float = Field(0.02, ge=0, le=1)
+
+
+class HighRisk(RiskPolicy):
+    max_score_drop: float = Field(0.0, ge=0, le=1)
+    require_approval: bool = True
+
+
+class ReviewSection(_Strict):
+    """`[review]`: the gate's thresholds per risk level, and owner handles for CODEOWNERS.
+
+    Each level has its own defaults (stricter for `high`), so `[review.high]` with one key
+    changes only that key. `default_risk` applies to prompts whose front matter sets none.
+    """
+
+    default_risk: Literal["low", "medium", "high"] = "medium"
+    low: RiskPolicy = RiskPolicy()
+    medium: MediumRisk = MediumRisk()
+    high: HighRisk = HighRisk()
+    handles: dict[str, str] = {}  # owner as written in front matter → CODEOWNERS owner (@org/team)
+    max_report_chars: int = Field(60000, ge=2000)  # GitHub refuses comments over 65,536 characters
+
+    def policy(self, risk: str | None) -> RiskPolicy:
+        level = risk if risk in ("low", "medium", "high") else self.default_risk
+        return getattr(self, level)
+
+
+class GuardMetricSection(_Strict):
+    """`[guard.metric.NAME]`: a fixed cut-off (latency, cost; for rating, bad at or below
+    it), a known base rate, or this metric's smallest regression worth catching."""
+
+    threshold: float | None = None
+    base_rate: float | None = Field(None, gt=0, lt=1)
+    min_relative_risk: float | None = Field(None, gt=1)
+
+
+class GuardSection(_Strict):
+    """`[guard]`: what the rollout guard checks (docs/guard.md). Snapshotted into each
+    rollout when it starts, so editing it never changes a test already running."""
+
+    alpha: float = Field(0.05, gt=0, lt=1)
+    metrics: list[str] = ["error"]
+    min_relative_risk: float = Field(2.0, gt=1)
+    power: float = Field(0.95, ge=0.5, lt=1)
+    min_dwell: str | float = "30m"
+    steps: list[float] = [1, 10, 50, 100]
+    srm_alpha: float = Field(0.001, gt=0, lt=1)
+    metric: dict[str, GuardMetricSection] = {}
+
+    @field_validator("metrics")
+    @classmethod
+    def _metrics(cls, value: list[str]) -> list[str]:
+        from .guard.config import check_metrics
+
+        return check_metrics(value)
+
+    @field_validator("min_dwell")
+    @classmethod
+    def _dwell(cls, value: str | float) -> str | float:
+        from .guard.config import parse_duration
+
+        parse_duration(value)
+        return value
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, value: list[float]) -> list[float]:
+        from .guard.config import check_steps
+
+        return check_steps(value)
+
+    @field_validator("metric")
+    @classmethod
+    def _metric_names(cls, value: dict) -> dict:
+        from .guard.config import METRICS
+
+        for name in value:
+            if name not in METRICS:
+                raise ValueError(f"unknown guarded metric `{name}`; choose from {', '.join(METRICS)}")
+        return value
+
+
 class Config(_Strict):
     project: ProjectSection = ProjectSection()
     lint: LintSection = LintSection()
     tokens: TokensSection = TokensSection()
     registry: RegistrySection = RegistrySection()
     prices: dict[str, Price] = {}
+    review: ReviewSection = ReviewSection()
+    guard: GuardSection = GuardSection()
 
 
 @dataclass(frozen=True)

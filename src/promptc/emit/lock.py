@@ -13,8 +13,11 @@ with `compat` without having the old bundle at hand, and check the version rules
 - versions never go down (`version-decreased`).
 
 A version bump with an unchanged hash is fine (a release of the same behaviour). Eval
-records (`[[prompt.eval]]` tables) are kept verbatim and survive rebuilds while the hash
-they were measured on stays the same.
+records (`[[prompt.eval]]` tables) and approvals (`[[prompt.approval]]`: `by`, `hash`,
+`version`) are keyed by the bundle hash they describe: they are kept verbatim and survive
+rebuilds while the prompt builds to that hash, and are dropped when it no longer does (an
+eval of other text says nothing about this one). `promptc eval import` and `promptc
+approve` add them with `with_eval` and `with_approval`.
 
 Layout:
 
@@ -36,7 +39,13 @@ Layout:
     "shared.tone" = "sha256:…"
 
     [[prompt.eval]]
+    hash = "sha256:…"
     …
+
+    [[prompt.approval]]
+    by = "lee@acme.example"
+    hash = "sha256:…"
+    version = "1.4.0"
 
 The JSON parts are TOML literal strings (no backslash escapes, so they read and diff as
 plain JSON) whenever the text allows it, and basic strings otherwise.
@@ -70,6 +79,8 @@ __all__ = [
     "required_change",
     "smallest_bump",
     "updated",
+    "with_approval",
+    "with_eval",
 ]
 
 LOCK_VERSION = 1
@@ -80,7 +91,8 @@ HEADER = (
 
 _SCALAR_KEYS = ("name", "version", "hash", "interface", "inputs", "output", "tools")
 _JSON_KEYS = {"inputs": dict, "output": dict, "tools": list}
-_ENTRY_KEYS = frozenset(_SCALAR_KEYS) | {"modules", "eval"}
+_ENTRY_KEYS = frozenset(_SCALAR_KEYS) | {"modules", "eval", "approval"}
+_APPROVAL_KEYS = ("by", "hash", "version")
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
 _LITERAL_SAFE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")  # TOML literal strings allow tab
 _PROMPT_HEADER = re.compile(r"\s*\[\[\s*prompt\s*\]\]\s*(#.*)?")
@@ -102,7 +114,8 @@ class LockEntry:
 
     `interface` is the interface hash; `inputs`, `output` and `tools` are the canonical
     JSON text of those spec parts; `modules` maps imported module names to their hashes;
-    `evals` are the `[[prompt.eval]]` tables, kept as they were read.
+    `evals` are the `[[prompt.eval]]` tables, kept as they were read; `approvals` the
+    `[[prompt.approval]]` tables (`by`, `hash`, `version`).
     """
 
     name: str
@@ -114,6 +127,7 @@ class LockEntry:
     output: str
     tools: str
     evals: list[dict] = field(default_factory=list)
+    approvals: list[dict] = field(default_factory=list)
 
     def interface_dict(self) -> dict:
         """The stored interface as `{"inputs", "output", "tools"}` JSON values."""
@@ -205,7 +219,13 @@ def _entry(table: Any, index: int, text: str, spans: list[tuple[int, int]]) -> L
     evals = table.get("eval", [])
     if not isinstance(evals, list) or not all(isinstance(e, dict) for e in evals):
         raise fail("`eval` must be an array of tables ([[prompt.eval]])", "eval")
-    return LockEntry(modules=dict(modules), evals=list(evals), **values)
+    approvals = table.get("approval", [])
+    if not isinstance(approvals, list) or not all(
+            isinstance(a, dict) and set(a) == set(_APPROVAL_KEYS) and all(isinstance(v, str) for v in a.values())
+            for a in approvals):
+        raise fail("`approval` must be an array of tables ([[prompt.approval]]) with the strings "
+                   + ", ".join(f"`{k}`" for k in _APPROVAL_KEYS), "approval")
+    return LockEntry(modules=dict(modules), evals=list(evals), approvals=list(approvals), **values)
 
 
 def _loads(text: str) -> "Lock":
@@ -269,6 +289,8 @@ def _dump_entry(entry: LockEntry) -> str:
     text = "\n".join(lines) + "\n" + tomli_w.dumps(dict(sorted(entry.modules.items())))
     for record in entry.evals:
         text += "\n[[prompt.eval]]\n" + _dump_eval(record)
+    for approval in entry.approvals:
+        text += "\n[[prompt.approval]]\n" + tomli_w.dumps({k: approval[k] for k in _APPROVAL_KEYS})
     return text
 
 
@@ -331,9 +353,10 @@ def entry_for(bundle: dict) -> LockEntry:
 def updated(lock: Lock, bundles: Iterable[dict]) -> Lock:
     """The lock after a build of `bundles`.
 
-    Every built bundle gets a fresh entry; prompts that were not built are dropped; an
-    entry's eval records are kept when its hash did not change (they describe that hash).
-    Raises ValueError when two bundles share a name.
+    Every built bundle gets a fresh entry; prompts that were not built are dropped; eval
+    records and approvals are kept when they describe the new hash (a record without a
+    `hash` describes the hash of the entry it sits in). Raises ValueError when two bundles
+    share a name.
     """
     entries: dict[str, LockEntry] = {}
     for bundle in bundles:
@@ -347,10 +370,40 @@ def updated(lock: Lock, bundles: Iterable[dict]) -> Lock:
             entries[name] = old  # same spec, version and sources: the entry is unchanged
             continue
         entry = entry_for(bundle)
-        if old is not None and old.hash == entry.hash and old.evals:
-            entry = replace(entry, evals=copy.deepcopy(old.evals))
+        if old is not None:
+            evals = [r for r in old.evals if r.get("hash", old.hash) == entry.hash]
+            approvals = [a for a in old.approvals if a["hash"] == entry.hash]
+            if evals or approvals:
+                entry = replace(entry, evals=copy.deepcopy(evals), approvals=copy.deepcopy(approvals))
         entries[name] = entry
     return Lock(dict(sorted(entries.items())), dict(lock.texts))
+
+
+def with_eval(lock: Lock, name: str, record: dict) -> Lock:
+    """The lock with an eval record added to prompt `name`'s entry.
+
+    `record["hash"]` names the bundle hash it measured. A record for the same hash and the
+    same dataset replaces the earlier one (a rerun supersedes it), so the lock holds one
+    result per measured text and dataset. Raises KeyError when the lock has no such prompt.
+    """
+    entry = lock.entries[name]
+    same = (record.get("hash"), record.get("dataset"))
+    kept = [r for r in entry.evals if (r.get("hash", entry.hash), r.get("dataset")) != same]
+    return _with_entry(lock, replace(entry, evals=kept + [copy.deepcopy(record)]))
+
+
+def with_approval(lock: Lock, name: str, by: str, bundle_hash: str, version: str) -> Lock:
+    """The lock with `by`'s approval of prompt `name` at `bundle_hash` (once per person and
+    hash). Raises KeyError when the lock has no such prompt."""
+    entry = lock.entries[name]
+    approval = {"by": by, "hash": bundle_hash, "version": version}
+    if any(a["by"] == by and a["hash"] == bundle_hash for a in entry.approvals):
+        return lock
+    return _with_entry(lock, replace(entry, approvals=entry.approvals + [approval]))
+
+
+def _with_entry(lock: Lock, entry: LockEntry) -> Lock:
+    return Lock({**lock.entries, entry.name: entry}, dict(lock.texts))
 
 
 # --------------------------------------------------------------------------- version rules
