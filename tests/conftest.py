@@ -1,5 +1,7 @@
 import pytest
 
+pytest_plugins = ["tests.oci_registry", "tests.registry_backends"]
+
 
 def pytest_addoption(parser):
     parser.addoption("--update-goldens", action="store_true", default=False,

@@ -511,6 +511,10 @@ def _register() -> None:
 
     for command in review_commands:
         main.add_command(command)
+    from .registry.distribute import COMMANDS as distribute_commands
+
+    for command in distribute_commands:
+        main.add_command(command)
 
 
 _register()

@@ -4,8 +4,14 @@
 //   import { load } from "@promptc/runtime";
 //   const bundle = load("dist/support.answer@1.4.0.3f2a9c0b1d4e.json"); // verifies the hash
 //   const { messages, tools, model, output, trace } = bundle.render({ question: "…" });
+//
+//   import { Client } from "@promptc/runtime";   // serve by environment label from an OCI registry
+//   const client = new Client({ registry: "oci://127.0.0.1:5000/prompts", env: "prod" });
+//   const { messages, trace } = await client.render("support.answer", inputs, { key: userId });
 
 export { Bundle, FORMAT, bundleSchema, formatPath, load } from "./bundle.mjs";
+export { bucket, bucketNumber, chooseArm, SCALE } from "./bucketing.mjs";
+export { Client, parseRegistry, RegistryError, RegistryUnavailable } from "./client.mjs";
 export { BundleFormatError, InputError, IntegrityError, PromptcRuntimeError, RenderError } from "./errors.mjs";
 export { CanonicalizationError, canonicalJson, specHash } from "./hashing.mjs";
 export { JsonSyntaxError, parseJson } from "./json.mjs";

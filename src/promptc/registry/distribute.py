@@ -9,6 +9,7 @@ docs/oci.md.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ DOCUMENT_KEYS = ("format", "name", "version", "hash", "spec", "meta", "provenanc
 def _registry_errors(fn):
     """Registry refusals are findings (exit 1); malformed references are usage errors (exit 2)."""
 
+    @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
@@ -37,8 +39,6 @@ def _registry_errors(fn):
         except RegistryError as exc:
             raise Findings(str(exc)) from None
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
 
 
@@ -206,7 +206,7 @@ def _merge(results: list[dict]) -> list[dict]:
 @click.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.argument("destination")
-@click.option("--env", help="Push what this registry environment serves, tagging each prompt's bundle with it.")
+@click.option("--env", metavar="ENV", help="Push what this registry environment serves, tagging each prompt's bundle with it.")
 @click.option("--registry", "registry_url", metavar="URL",
               help="The label registry --env reads [default: [registry] url, else .promptc/registry.db].")
 @click.option("--insecure", is_flag=True, help="Use plain http (always used for localhost and 127.0.0.1).")

@@ -18,7 +18,6 @@ blob, POST+PUT a monolithic upload, PUT a manifest) and a pull a few GETs.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -187,10 +186,14 @@ class Artifact:
 def pack(document: dict, rollout: Optional[dict] = None) -> Artifact:
     """The config, layer and manifest of a verified bundle document. `rollout` (an env
     label's rollout in flight) becomes the `dev.promptc.rollout` annotation."""
-    layer = Blob(BUNDLE_MEDIA_TYPE, canonical_json(document["spec"]))
+    try:
+        layer = Blob(BUNDLE_MEDIA_TYPE, canonical_json(document["spec"]))
+        config = Blob(CONFIG_MEDIA_TYPE, canonical_json({k: document[k] for k in CONFIG_KEYS}))
+    except Exception as exc:  # rfc8785: an integer beyond 2**53 or a non-finite number in meta
+        raise RegistryError(f"{document['name']}@{document['version']}: cannot be written as canonical JSON "
+                            f"({exc})") from None
     if layer.digest != document["hash"]:  # the caller verified it; this is the layout's premise
         raise RegistryError(f"{document['name']}@{document['version']}: its spec does not hash to {document['hash']}")
-    config = Blob(CONFIG_MEDIA_TYPE, canonical_json({k: document[k] for k in CONFIG_KEYS}))
     name, version = document["name"], document["version"]
     annotations = {
         "org.opencontainers.image.title": name,

@@ -70,7 +70,11 @@ class PostgresStore(Store):
         self.target = self._parse(url)
         self._conn = self._connect(url)
         try:
-            self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            # A client stopped (not killed) inside a transaction would hold the writer lock for
+            # everyone; the server ends such a session after a minute. Our own transactions never
+            # wait on a person, so they are never idle that long.
+            self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'; "
+                               f"SET idle_in_transaction_session_timeout = '{LOCK_TIMEOUT}'")
             if readonly:
                 self._conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             if not self._schema_exists():

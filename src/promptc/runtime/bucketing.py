@@ -1,7 +1,7 @@
 """Sticky assignment of a key (a user id, a session) to a rollout arm (DESIGN §6).
 
 One published function, shared with the JavaScript runtime through test vectors
-(tests/conformance/bucketing.json):
+(tests/conformance/bucketing/vectors.json):
 
     n      = int(first 15 hex digits of sha256("salt:prompt:key"), 16)
     bucket = n / 16**15                       # a number in [0, 1)
