@@ -148,10 +148,13 @@ def rollout() -> None:
 @click.option("--percent", help="The canary's share of traffic, 0.01–100; call again to ramp.")
 @click.option("--split", "split_text", metavar="V1=W1,V2=W2", help="An A/B split across versions by weight.")
 @click.option("--abort", is_flag=True, help="End the rollout in flight; all traffic to the stable version.")
+@click.option("--guard", "guard_text", metavar="METRICS",
+              help="Guarded metrics for a new rollout, such as error,escalation,latency (default: [guard] "
+                   "metrics of promptc.toml). Fixed for the rollout's life; see `promptc guard`.")
 @actor_option
 @registry_command
-def rollout_start(name, env, candidate, percent, split_text, abort, actor, reason, store: Store, as_json: bool,
-                  project_dir) -> None:
+def rollout_start(name, env, candidate, percent, split_text, abort, guard_text, actor, reason, store: Store,
+                  as_json: bool, project_dir) -> None:
     """Start or ramp a canary (--candidate, --percent), start an A/B split (--split), or
     abort the rollout in flight (--abort) of NAME in ENV."""
     ops.check_env(env)
@@ -160,14 +163,33 @@ def rollout_start(name, env, candidate, percent, split_text, abort, actor, reaso
     if sum(modes) != 1:
         raise UsageError("use exactly one of --candidate VERSION --percent P, --split V1=W1,V2=W2 or --abort")
     if abort:
+        if guard_text:
+            raise UsageError("--guard goes with starting a rollout, not with --abort")
         event = ops.abort(store, name, env, who, reason)
     elif split_text:
-        event = ops.split(store, name, env, ops.parse_split(split_text), who, reason)
+        event = ops.split(store, name, env, ops.parse_split(split_text), who, reason,
+                          data=_guard_data(store, name, env, None, guard_text, project_dir))
     else:
         if not (candidate and percent):
             raise UsageError("a canary needs both --candidate VERSION and --percent P")
-        event = ops.rollout(store, name, env, candidate, ops.parse_percent(percent), who, reason)
+        event = ops.rollout(store, name, env, candidate, ops.parse_percent(percent), who, reason,
+                            data=_guard_data(store, name, env, candidate, guard_text, project_dir))
     _event_out(event, as_json, f"{env}: {event.reason} (event #{event.seq})")
+
+
+def _guard_data(store: Store, name: str, env: str, candidate: Optional[str], guard_text: Optional[str],
+                project_dir) -> dict:
+    """The guard settings a new rollout keeps in its starting event; --guard on a ramp of a
+    rollout in flight is refused, since its test is already running."""
+    from ..guard.commands import guard_snapshot
+
+    state = store.label(name, env)
+    current = state.rollout if state is not None else None
+    if guard_text and current is not None and current.kind == "canary" and candidate is not None \
+            and current.arm("candidate").version == candidate:
+        raise UsageError(f"the rollout of {name}@{candidate} in {env} is already guarded; its guard is fixed "
+                         "when it starts (abort it and start again to change it)")
+    return {"guard": guard_snapshot(project_dir, guard_text)}
 
 
 @click.command()

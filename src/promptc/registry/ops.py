@@ -186,7 +186,8 @@ def rollout(store: Store, name: str, env: str, candidate: str, percent: int, act
 
     At 100 % the candidate becomes stable and the rollout ends, unless `hold`: then the
     rollout stays in flight with all traffic on the candidate (the guard's 100 % stage,
-    which `rollout advance` completes). `data` is kept in the event (the guard's settings)."""
+    which `rollout advance` completes). `data` is kept in the event that starts a rollout
+    (the guard's settings, fixed for the rollout's life)."""
     with store.transaction() as tx:
         state = _label(tx, name, env)
         release = resolve(tx, name, candidate)
@@ -203,6 +204,7 @@ def rollout(store: Store, name: str, env: str, candidate: str, percent: int, act
                                     f"`promptc rollout resume {name} --env {env} --ack` after reviewing it")
             rollout_ = current
             kind = "rollout"
+            data = None
         elif current is not None and current.status == "active":
             raise RegistryError(f"a rollout of {name} is already in flight in {env} "
                                 f"({_describe(current)}); abort it first with "

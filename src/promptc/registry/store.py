@@ -13,7 +13,13 @@ Tables:
     events(seq, at, actor, kind, name, env, old_hash, new_hash, reason, data, prev, hash)
     labels(name, env, seq, state)                          the newest state of each label
     head(id = 1, seq, hash, at)                            the end of the chain
-    signals(...)                                           live outcome aggregates
+    signals(env, name, hash, variant, minute, metric, batch, count, total)
+                                                          live outcome aggregates, appended per batch
+    observations(response_id, metric, env, name, hash, variant, minute, value)
+                                                          one row per response and signal, never updated
+    decisions(rollout, seq, at, name, env, step, verdict, decision, context)
+                                                          the guard's per-rollout decision log
+(`signals.py` reads and writes the last three.)
 """
 
 from __future__ import annotations
@@ -41,16 +47,21 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS head (
         id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL)""",
     f"INSERT INTO head (id, seq, hash, at) VALUES (1, 0, '{GENESIS}', '') ON CONFLICT (id) DO NOTHING",
+    # Live signals (`signals.py`): per-response rows, keyed so a repeated report is a no-op,
+    # and per-batch aggregates that readers sum; both only ever receive INSERTs.
     """CREATE TABLE IF NOT EXISTS signals (
         env TEXT NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, variant TEXT NOT NULL,
-        minute TEXT NOT NULL, metric TEXT NOT NULL, count BIGINT NOT NULL, total DOUBLE PRECISION NOT NULL,
-        PRIMARY KEY (env, name, hash, variant, minute, metric))""",
+        minute TEXT NOT NULL, metric TEXT NOT NULL, batch TEXT NOT NULL, count BIGINT NOT NULL,
+        total DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (env, name, hash, variant, minute, metric, batch))""",
     """CREATE TABLE IF NOT EXISTS observations (
         response_id TEXT NOT NULL, metric TEXT NOT NULL, env TEXT NOT NULL, name TEXT NOT NULL,
         hash TEXT NOT NULL, variant TEXT NOT NULL, minute TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (response_id, metric))""",
+    "CREATE INDEX IF NOT EXISTS observations_window ON observations (env, name, metric, hash, minute)",
     """CREATE TABLE IF NOT EXISTS decisions (
-        rollout TEXT NOT NULL, seq BIGINT NOT NULL, at TEXT NOT NULL, decision TEXT NOT NULL,
+        rollout TEXT NOT NULL, seq BIGINT NOT NULL, at TEXT NOT NULL, name TEXT NOT NULL, env TEXT NOT NULL,
+        step DOUBLE PRECISION, verdict TEXT NOT NULL, decision TEXT NOT NULL, context TEXT NOT NULL,
         PRIMARY KEY (rollout, seq))""",
 )
 
@@ -204,6 +215,23 @@ class Store:
             seq, hash_, at = self._query(self.head_lock)[0]
             tx = Transaction(self, int(seq), hash_, at)
             yield tx
+        except BaseException:
+            self._execute("ROLLBACK")
+            raise
+        self._execute("COMMIT")
+
+
+    @contextmanager
+    def write_batch(self) -> Iterator["Store"]:
+        """A write transaction for live signals and decision logs. It does not take the
+        audit log's writer lock (the `head` row): signal batches never touch the chain, and
+        services flushing them must not queue behind label moves. The statements inside
+        commit together or not at all."""
+        if self.readonly:
+            raise RegistryError("the registry was opened read-only")
+        self._execute(self.begin)
+        try:
+            yield self
         except BaseException:
             self._execute("ROLLBACK")
             raise

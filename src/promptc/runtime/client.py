@@ -15,6 +15,14 @@ and verify the bundle by hash, render, and say exactly what was rendered.
 - A registry outage does not take the service down: the client serves the last verified
   state and bundle it has and marks the trace `stale`, with the error. Only a client that
   never reached the registry, and has no cached bundle, raises.
+- Live signals (docs/guard.md): every render is an exposure of its window (env, prompt,
+  hash, variant, UTC minute), buffered and written to the registry in the background;
+  `report(response_id, **signals)` records outcomes, `validate_output` checks the model's
+  output against the bundle's output schema and records a format or schema error. The
+  rollout guard reads these. `signals=False` turns recording off.
+- With `opentelemetry-api` installed, each render sets `gen_ai.prompt.name`,
+  `gen_ai.prompt.version`, `promptc.bundle.hash`, `promptc.variant`, … on the current
+  span (`otel.py`).
 """
 
 from __future__ import annotations
@@ -24,22 +32,46 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from .bucketing import bucket as bucket_of, choose
 from .bundle import Bundle, Rendered, load
 from .errors import PromptcRuntimeError
+from .otel import annotate_current_span
 
 
 class RegistryUnreachable(PromptcRuntimeError):
     """The registry could not be read and nothing usable is cached."""
 
 
+class UnknownResponse(PromptcRuntimeError):
+    """A response id that neither this client nor the registry has recorded."""
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """The model's output checked against the bundle's output spec: `error` is None,
+    "format_error" (not JSON where JSON was asked for, or not text) or "schema_error"
+    (JSON that breaks the schema); `value` is the parsed output when it parsed."""
+
+    error: Optional[str]
+    messages: tuple[str, ...]
+    value: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+_UNSET = object()
+
+
 class Client:
     def __init__(self, registry: Any, env: str, ttl: float = 30.0, cache_dir: Optional[os.PathLike] = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, signals: bool = True,
+                 flush_interval: float = 5.0) -> None:
         self.env = env
         self.ttl = ttl
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
@@ -50,6 +82,10 @@ class Client:
         self._states: dict[str, tuple[float, Any]] = {}  # name → (fetched at, LabelState)
         self._bundles: dict[str, Bundle] = {}
         self._traces: dict[str, dict] = {}
+        self._signals = signals
+        self._flush_interval = flush_interval
+        self._recorder = None
+        self._exposures: dict[str, Any] = {}  # response_id → signals.Exposure, the newest renders
 
     # -- the registry ---------------------------------------------------------------------
 
@@ -116,6 +152,13 @@ class Client:
 
     def resolve(self, name: str, key: Optional[str] = None) -> tuple[Bundle, dict]:
         """The bundle `key` gets for `name` now, and the trace fields that say so."""
+        bundle, trace, _ = self._resolve(name, key)
+        return bundle, trace
+
+    def _resolve(self, name: str, key: Optional[str]) -> tuple[Bundle, dict, bool]:
+        """Also says whether the render took part in a rollout's randomisation: not when a
+        rollout is in flight but there was no key to bucket by."""
+        unkeyed = False
         with self._lock:
             state, stale = self._state(name)
             arms = state.serving()
@@ -129,6 +172,7 @@ class Client:
                 arm = next((a for a in rollout.arms if a.hash == state.stable.hash), arms[0]) if state.stable \
                     else arms[0]
                 arm = replace(arm, variant="stable") if rollout.kind == "canary" else arm
+                unkeyed = True
             else:
                 arm = arms[0]
             try:
@@ -145,19 +189,118 @@ class Client:
         }
         if stale:
             trace["error"] = stale
-        return bundle, trace
+        return bundle, trace, unkeyed
 
     def render(self, name: str, inputs: Optional[Mapping] = None, key: Optional[str] = None) -> Rendered:
-        bundle, trace = self.resolve(name, key)
+        bundle, trace, unkeyed = self._resolve(name, key)
         rendered = bundle.render(inputs)
+        exposure = self._exposure(trace, unkeyed) if self._signals else None
         with self._lock:
             self._traces[trace["response_id"]] = trace
+            if exposure is not None:
+                self._exposures[trace["response_id"]] = exposure
             if len(self._traces) > 10_000:  # keep the newest for report(); older ones are in logs
                 for stale_id in list(self._traces)[:1_000]:
                     del self._traces[stale_id]
+                    self._exposures.pop(stale_id, None)
+        if exposure is not None:
+            self._recorder_().add_exposure(exposure)
+        annotate_current_span(trace)
         return replace(rendered, trace=trace)
 
+    # -- signals --------------------------------------------------------------------------
+
+    def _exposure(self, trace: Mapping, unkeyed: bool):
+        from promptc.registry.signals import UNKEYED, Exposure, minute_of
+
+        return Exposure(trace["response_id"], self.env, trace["name"], trace["hash"],
+                        UNKEYED if unkeyed else trace["variant"], minute_of(time.time()))
+
+    def _recorder_(self):
+        if self._recorder is None:
+            from promptc.registry.signals import Recorder
+
+            with self._lock:
+                if self._recorder is None:
+                    self._recorder = Recorder(self._writer_store, self._writer_lock(),
+                                              interval=self._flush_interval)
+        return self._recorder
+
+    def _writer_lock(self):
+        """A store object handed in is shared with rendering, so writes take the render
+        lock; with an address the recorder opens a connection of its own."""
+        registry = self._registry
+        return self._lock if hasattr(registry, "label") and hasattr(registry, "bundle_text") else None
+
+    def _writer_store(self):
+        registry = self._registry
+        if hasattr(registry, "label") and hasattr(registry, "bundle_text"):
+            return registry
+        if getattr(self, "_signal_store", None) is None:
+            from promptc.registry.backends import open_store
+
+            self._signal_store = open_store(os.fspath(registry), readonly=False)
+        return self._signal_store
+
+    def _known(self, response_id: str):
+        """The response's exposure: rendered here, else recorded in the registry."""
+        exposure = self._exposures.get(response_id)
+        if exposure is not None:
+            return exposure
+        from promptc.registry.signals import lookup
+
+        self._recorder_().flush()
+        with self._lock:
+            found = lookup(self._open(), [response_id]).get(response_id)
+        if found is None:
+            raise UnknownResponse(f"no response {response_id} was rendered by this client or recorded in the "
+                                  "registry")
+        return found
+
+    def report(self, response_id: str, output: Any = _UNSET, **signals: Any) -> Optional[OutputCheck]:
+        """Record outcomes of a response: `format_error`, `schema_error`, `fallback`,
+        `escalation`, `correction` (true when it happened), `rating` (higher is better),
+        `latency_ms`, `input_tokens`, `output_tokens`, `cost`. Call it as often as outcomes
+        arrive, also much later (a thumbs-down, a correction): they join the window the
+        response was served in. With `output=`, the model's output is validated as well
+        (`validate_output`), and its check is returned.
+
+        Recording is buffered; an unknown signal or a value of the wrong kind raises
+        `promptc.registry.signals.SignalError` at once."""
+        from promptc.registry.signals import Outcome, check_signals
+
+        values = check_signals(signals)
+        check = self.validate_output(response_id, output) if output is not _UNSET else None
+        if values:
+            self._recorder_().add_outcome(Outcome(response_id, values, self._exposures.get(response_id)))
+        return check
+
+    def validate_output(self, response_id: str, output: Any) -> OutputCheck:
+        """Check the model's output for a response against its bundle's output spec and
+        record a `format_error` or `schema_error` when it fails. `output` is the model's
+        text (parsed as JSON when the prompt asks for JSON) or an already parsed value."""
+        from promptc.registry.signals import Outcome
+
+        exposure = self._known(response_id)
+        with self._lock:
+            bundle = self._bundle(exposure.hash, self._traces.get(response_id, {}).get("version", ""))
+        check = check_output(bundle, output)
+        if check.error is not None:
+            self._recorder_().add_outcome(Outcome(response_id, {check.error: 1.0}, exposure))
+        return check
+
+    def flush(self):
+        """Write buffered signals now (also done every `flush_interval` seconds and on
+        close). Returns what was written."""
+        return self._recorder.flush() if self._recorder is not None else None
+
     def close(self) -> None:
+        if self._recorder is not None:
+            self._recorder.close()
+        store = getattr(self, "_signal_store", None)
+        if store is not None:
+            self._signal_store = None
+            store.close()
         self._drop_connection()
 
     def __enter__(self) -> "Client":
@@ -165,6 +308,28 @@ class Client:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def check_output(bundle: Bundle, output: Any) -> OutputCheck:
+    """Validate a model output against `bundle`'s output spec (see `OutputCheck`)."""
+    spec = bundle.spec.get("output") or {"type": "text"}
+    if spec.get("type") != "json":
+        if isinstance(output, str):
+            return OutputCheck(None, (), output)
+        return OutputCheck("format_error", (f"expected text output, got {type(output).__name__}",), None)
+    value = output
+    if isinstance(output, (str, bytes)):
+        try:
+            value = json.loads(output)
+        except ValueError as exc:
+            return OutputCheck("format_error", (f"the output is not JSON: {exc}",), None)
+    from .schema import Validator
+
+    errors = sorted(Validator(spec["schema"]).iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        messages = tuple(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:20])
+        return OutputCheck("schema_error", messages, value)
+    return OutputCheck(None, (), value)
 
 
 def trace_json(trace: Mapping) -> str:
