@@ -515,6 +515,10 @@ def _register() -> None:
 
     for command in distribute_commands:
         main.add_command(command)
+    from .dashboard.commands import COMMANDS as dashboard_commands
+
+    for command in dashboard_commands:
+        main.add_command(command)
 
 
 _register()
