@@ -5,6 +5,10 @@ one-sample against a base rate), `srm` the sample-ratio check, `thresholds` the 
 cut-offs that turn latency and cost into bad events, `advance` the minimum exposure and
 dwell time before a step may advance, and `evaluate` the per-metric evidence and the
 rollout `Decision` that is appended to the decision log. See docs/guard.md for the math.
+
+Around these pure modules, and imported only when used: `config` (what a rollout is guarded
+by), `rollouts` (reading windows from the registry, logging decisions, freezing on a
+breach, advancing steps), `ingest` (`promptc signals ingest`), `report` and `commands`.
 """
 
 from .advance import (AdvanceGate, advance_gate, dwell_remaining, dwell_satisfied,

@@ -302,7 +302,7 @@ def signals_ingest(file: Path, default_env, store: Store, as_json: bool, project
             click.echo(e, err=True)
         if result is not None:
             click.echo(f"{len(lines)} line(s): {result.exposures} exposure(s) and {result.observations} "
-                       f"outcome(s) recorded, {result.duplicates} already recorded.", err=True)
+                       f"signal(s) recorded, {result.duplicates} already recorded.", err=True)
         else:
             click.echo(f"{len(errors)} problem(s) in {shown}; nothing was recorded.", err=True)
     if errors:

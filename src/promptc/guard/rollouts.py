@@ -279,7 +279,8 @@ def run(store: Store, state: LabelState, project_config: GuardConfig, now: dt.da
     log = signals.decisions(store, p.rollout.id)
     fixed = log[-1].context.get("fixed", {}) if log else {}
     result = evaluate(store, p, now, fixed)
-    earlier = next((d for d in log if d.verdict == "breach" and d.at >= p.segment_start), None)
+    earlier = next((d for d in log if d.verdict == "breach" and d.context.get("test_started") == p.segment_start),
+                   None)
     if earlier is not None and result.decision.decision != "breach":
         result.latched_from = earlier.seq
         result.decision = replace(result.decision, decision="breach", reasons=result.decision.reasons + (
