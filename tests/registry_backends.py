@@ -21,6 +21,7 @@ dropped afterwards, so tests never see each other's events.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import secrets
 import shutil
@@ -197,9 +198,7 @@ class ThrowawayServer:
 def postgres_admin_url() -> Iterator[str]:
     """An admin URL of a PostgreSQL server (see the module docstring), or a skip saying why
     there is none."""
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("psycopg") is None:
         pytest.skip("the PostgreSQL tests need psycopg: pip install -e '.[test]'")
     configured = os.environ.get(POSTGRES_ENV, "").strip()
     if configured:
