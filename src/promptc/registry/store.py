@@ -124,10 +124,11 @@ class Store:
 
     def find_hashes(self, prefix: str) -> list[str]:
         """Bundle hashes starting with `prefix` (with or without `sha256:`)."""
-        if not prefix.startswith("sha256:"):
-            prefix = "sha256:" + prefix
-        return [r[0] for r in self._query("SELECT DISTINCT hash FROM bundles WHERE hash LIKE ? ORDER BY hash LIMIT 10",
-                                          (prefix.replace("%", "").replace("_", "\\_") + "%",))]
+        digits = prefix.lower().removeprefix("sha256:")
+        if not digits or any(c not in "0123456789abcdef" for c in digits):
+            return []
+        return [r[0] for r in self._query("SELECT DISTINCT hash FROM bundles WHERE hash >= ? AND hash < ? "
+                                          "ORDER BY hash LIMIT 10", ("sha256:" + digits, "sha256:" + digits + "g"))]
 
     def version_hash(self, name: str, version: str) -> Optional[str]:
         rows = self._query("SELECT hash FROM bundles WHERE name = ? AND version = ?", (name, version))
