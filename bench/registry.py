@@ -34,10 +34,13 @@ ENVS = ("dev", "staging", "prod")
 def bundle_documents(prompts: int, versions: int) -> list[dict]:
     from promptc.runtime import spec_hash
 
-    example = json.loads(next((ROOT / "examples" / "support-desk" / "dist").glob("support.answer@*.json"))
-                         .read_text()) if (ROOT / "examples/support-desk/dist").is_dir() else None
-    if example is None:
-        raise SystemExit("build the example first: promptc build -q examples/support-desk")
+    from promptc import driver
+
+    out = ROOT / "bench" / "work" / "registry" / "dist"
+    built = driver.build(driver.open_project(ROOT / "examples" / "support-desk"), out=out)
+    if not built.ok:
+        raise SystemExit("the example project does not build")
+    example = json.loads(next(out.glob("support.answer@*.json")).read_text())
     docs = []
     for p in range(prompts):
         for v in range(versions):
