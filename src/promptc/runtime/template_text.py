@@ -62,7 +62,8 @@ def expr_text(expr: dict, parent: int = 0) -> str:
         level = _PRECEDENCE[kind]
         text = f" {kind} ".join(expr_text(a, level) for a in expr["args"])
     elif kind == "not":
-        text = "not " + expr_text(expr["arg"], _PRECEDENCE["not"])
+        # `not a == b` means `not (a == b)`, but few readers know that: say it.
+        text = "not " + expr_text(expr["arg"], _PRECEDENCE["compare"] + 1)
     else:
         text = json.dumps(expr, sort_keys=True)
     return f"({text})" if _PRECEDENCE.get(kind, 6) < parent else text
