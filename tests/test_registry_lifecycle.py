@@ -211,3 +211,46 @@ def test_unknown_environment_is_named(tmp_path, releases):
         assert "no environment `prdo`" in out and "did you mean `prod`" in out, (args, out)
     out = run("rollout", "sales.outreach", "--env", "prod", "--candidate", "0.4.0", "--percent", "5", *reg, expect=1)
     assert "sales.outreach has never been released in prod" in out
+
+
+def test_release_lifecycle_distributed_over_oci(releases, tmp_path, oci_registry):
+    """The same lifecycle with bundles distributed through a real OCI registry: after each
+    label move `push --env` re-tags the environment, and what a deployment pulls follows."""
+    import uuid
+
+    project, dists = releases
+    reg = ["--registry", str(tmp_path / "labels.db"), "--project", str(project)]
+    dest = f"{oci_registry.url}/t{uuid.uuid4().hex[:12]}/prompts"
+    v1, v2 = (load_dir(dists[k])["support.answer"] for k in ("1", "2"))
+
+    def pulled(env: str) -> dict[str, set[str]]:
+        out = tmp_path / f"pull-{uuid.uuid4().hex[:6]}"
+        run("pull", f"{dest}:{env}", "--out", str(out))
+        found: dict[str, set[str]] = {}
+        for bundle in (json.loads(p.read_text()) for p in out.glob("*.json")):
+            found.setdefault(bundle["name"], set()).add(bundle["version"])
+        return found
+
+    run("publish", str(dists["1"]), *reg)
+    run("publish", str(dists["2"]), *reg)
+    run("push", str(dists["1"]), str(dists["2"]), dest)
+    run("promote", "support.answer@2.0.0", "--env", "staging", *reg)
+    run("push", "--env", "staging", *reg[:2], dest)
+    assert pulled("staging") == {"support.answer": {"2.0.0"}}
+    run("promote", "support.answer@2.0.0", "--env", "prod", *reg)
+    run("promote", "sales.outreach@0.4.0", "--env", "prod", *reg)
+    for percent in ("1", "10", "50"):
+        run("rollout", "support.answer", "--env", "prod", "--candidate", "2.0.1", "--percent", percent, *reg)
+        run("push", "--env", "prod", *reg[:2], dest)
+        assert pulled("prod")["support.answer"] == {"2.0.0", "2.0.1"}, "a canary ships both arms"
+    run("rollout", "support.answer", "--env", "prod", "--candidate", "2.0.1", "--percent", "100", *reg)
+    run("push", "--env", "prod", *reg[:2], dest)
+    assert pulled("prod")["support.answer"] == {"2.0.1"}
+    run("rollback", "support.answer", "--env", "prod", *reg)
+    run("push", "--env", "prod", *reg[:2], dest)
+    deployed = tmp_path / "deployed"
+    run("pull", f"{dest}:prod", "--out", str(deployed))
+    assert {load_dir(deployed)["support.answer"].hash} == {v1.hash} != {v2.hash}
+    # The lock (release 2) against what prod's deployment pulled (release 1 after the rollback).
+    drift = json.loads(run("verify", "--env", "prod", "--dir", str(deployed), *reg, "--json", expect=1))
+    assert ("support.answer", "file-differs") in {(i["name"], i["kind"]) for i in drift["items"]}
