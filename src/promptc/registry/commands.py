@@ -83,8 +83,10 @@ def _event_out(event, as_json: bool, text: str) -> None:
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.option("--actor", default=None, help="Who publishes (default: $PROMPTC_ACTOR, else the OS user).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
 @registry_command
-def publish(directory: Optional[Path], actor: Optional[str], store: Store, as_json: bool, project_dir) -> None:
+def publish(directory: Optional[Path], actor: Optional[str], quiet: bool, store: Store, as_json: bool,
+            project_dir) -> None:
     """Store every built bundle of DIRECTORY (a project's out directory, a project, or bundle
     files' folder) in the registry. Storing a bundle twice does nothing."""
     from ..driver import open_project
@@ -96,14 +98,22 @@ def publish(directory: Optional[Path], actor: Optional[str], store: Store, as_js
     files = sorted(p for p in folder.glob("*.json") if p.name != "index.json") if folder.is_dir() else []
     if not files:
         raise UsageError(f"no bundles in {folder}; build first (`promptc build`)")
-    results = ops.publish(store, [(str(p), p.read_bytes()) for p in files], actor or ops.default_actor())
+    from ..progress import Progress
+
+    progress = Progress(enabled=None if not (quiet or as_json) else False)
+    try:
+        results = ops.publish(store, [(str(p), p.read_bytes()) for p in files], actor or ops.default_actor(),
+                              progress)
+    finally:
+        progress.clear()
     if as_json:
         echo_json([{"name": r.name, "version": r.version, "hash": r.hash, "new": r.new} for r in results])
         return
     new = [r for r in results if r.new]
     for r in new:
         click.echo(f"published {r.name}@{r.version} {r.hash[:19]}")
-    click.echo(f"{len(new)} new, {len(results) - len(new)} already in the registry.", err=True)
+    if not quiet:
+        click.echo(f"{len(new)} new, {len(results) - len(new)} already in the registry.", err=True)
 
 
 @click.command()
@@ -151,45 +161,75 @@ def rollout() -> None:
 @click.option("--guard", "guard_text", metavar="METRICS",
               help="Guarded metrics for a new rollout, such as error,escalation,latency (default: [guard] "
                    "metrics of promptc.toml). Fixed for the rollout's life; see `promptc guard`.")
+@click.option("--base-rate", "base_rates", metavar="METRIC=RATE", multiple=True,
+              help="A guarded metric's known bad-event rate, such as error=0.02 (overrides [guard.metric.NAME] "
+                   "base_rate; repeatable). A first release, with no stable version, needs one per metric.")
 @actor_option
 @registry_command
-def rollout_start(name, env, candidate, percent, split_text, abort, guard_text, actor, reason, store: Store,
-                  as_json: bool, project_dir) -> None:
+def rollout_start(name, env, candidate, percent, split_text, abort, guard_text, base_rates, actor, reason,
+                  store: Store, as_json: bool, project_dir) -> None:
     """Start or ramp a canary (--candidate, --percent), start an A/B split (--split), or
-    abort the rollout in flight (--abort) of NAME in ENV."""
+    abort the rollout in flight (--abort) of NAME in ENV.
+
+    A prompt with no stable version in ENV starts a first-release canary: the keys outside
+    --percent are not served (the caller's runtime raises NotServed), and the guard tests
+    the candidate against a base rate per metric ([guard.metric.NAME] base_rate or
+    --base-rate)."""
     ops.check_env(env)
     who = actor or ops.default_actor()
     modes = [bool(candidate or percent), bool(split_text), abort]
     if sum(modes) != 1:
         raise UsageError("use exactly one of --candidate VERSION --percent P, --split V1=W1,V2=W2 or --abort")
     if abort:
-        if guard_text:
-            raise UsageError("--guard goes with starting a rollout, not with --abort")
+        if guard_text or base_rates:
+            raise UsageError("--guard and --base-rate go with starting a rollout, not with --abort")
         event = ops.abort(store, name, env, who, reason)
     elif split_text:
         event = ops.split(store, name, env, ops.parse_split(split_text), who, reason,
-                          data=_guard_data(store, name, env, None, guard_text, project_dir))
+                          data=_guard_data(store, name, env, None, guard_text, base_rates, project_dir))
     else:
         if not (candidate and percent):
             raise UsageError("a canary needs both --candidate VERSION and --percent P")
-        event = ops.rollout(store, name, env, candidate, ops.parse_percent(percent), who, reason,
-                            data=_guard_data(store, name, env, candidate, guard_text, project_dir))
+        points = ops.parse_percent(percent)
+        data = _guard_data(store, name, env, candidate, guard_text, base_rates, project_dir)
+        if points < ops.BASIS:
+            _require_first_release_guard(store, name, env, candidate, data["guard"])
+        event = ops.rollout(store, name, env, candidate, points, who, reason, data=data)
     _event_out(event, as_json, f"{env}: {event.reason} (event #{event.seq})")
 
 
 def _guard_data(store: Store, name: str, env: str, candidate: Optional[str], guard_text: Optional[str],
-                project_dir) -> dict:
-    """The guard settings a new rollout keeps in its starting event; --guard on a ramp of a
-    rollout in flight is refused, since its test is already running."""
+                base_rates: tuple[str, ...], project_dir) -> dict:
+    """The guard settings a new rollout keeps in its starting event; --guard or --base-rate
+    on a ramp of a rollout in flight is refused, since its test is already running."""
     from ..guard.commands import guard_snapshot
 
     state = store.label(name, env)
     current = state.rollout if state is not None else None
-    if guard_text and current is not None and current.kind == "canary" and candidate is not None \
+    if (guard_text or base_rates) and current is not None and current.kind == "canary" and candidate is not None \
             and current.arm("candidate").version == candidate:
         raise UsageError(f"the rollout of {name}@{candidate} in {env} is already guarded; its guard is fixed "
                          "when it starts (abort it and start again to change it)")
-    return {"guard": guard_snapshot(project_dir, guard_text)}
+    return {"guard": guard_snapshot(project_dir, guard_text, base_rates)}
+
+
+def _require_first_release_guard(store: Store, name: str, env: str, candidate: str, snapshot: dict) -> None:
+    """A first release has no stable version to compare with, so each guarded metric needs a
+    base rate (and latency or cost a fixed cut-off): refuse to start one the guard could
+    never pass rather than let it sit at insufficient-data."""
+    from ..guard.config import GuardConfig, first_release_gaps
+
+    state = store.label(name, env)
+    if state is not None and state.stable is not None:
+        return
+    current = state.rollout if state is not None else None
+    if current is not None and current.kind == "canary" and current.arm("candidate").version == candidate:
+        return  # a ramp: checked when it started
+    gaps = first_release_gaps(GuardConfig.from_json(snapshot))
+    if gaps:
+        raise RegistryError(f"{name} has never been released in {env}, so this starts a first-release canary; "
+                            "the guard tests it against a fixed base rate per metric, since there is no stable "
+                            "version to compare with. Missing: " + "; ".join(gaps))
 
 
 @click.command()

@@ -8,6 +8,9 @@ The rules, in one place:
   the rollout ends;
 - a rollout the guard froze serves the stable bundle only, and nothing resumes it but
   `rollout resume --ack` or a new candidate;
+- a prompt with no stable version in an environment is released by a *first-release*
+  canary: the candidate against an `off` arm that serves nothing; frozen, it serves nothing
+  at all, and rolled back or aborted it leaves the label serving nothing;
 - `rollback` ends a rollout in flight (traffic back to stable) or, with none, returns the
   stable label to the value it had before its last move.
 """
@@ -20,9 +23,9 @@ import os
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
-from promptc.runtime import BundleFormatError, IntegrityError, load as load_bundle
+from promptc.runtime import BundleFormatError, IntegrityError, load as load_bundle, spec_hash
 
 from .model import Arm, Event, LabelState, RegistryError, RegistryUsageError, Release, Rollout
 from .store import Store, Transaction
@@ -95,16 +98,30 @@ class Published:
     new: bool
 
 
-def publish(store: Store, documents: Iterable[tuple[str, bytes]], actor: str) -> list[Published]:
+def publish(store: Store, documents: Iterable[tuple[str, bytes]], actor: str,
+            progress: Optional[Callable[[str, int, int], None]] = None) -> list[Published]:
     """Store bundle documents `(origin, bytes)`, each verified first. Idempotent: a bundle
-    already stored is skipped and adds no event."""
-    checked = []
-    for origin, raw in documents:
-        try:
-            bundle = load_bundle(raw)
-        except (BundleFormatError, IntegrityError) as exc:
-            raise RegistryError(f"{origin}: {exc}") from None
-        checked.append((bundle.name, bundle.version, bundle.hash, raw.decode("utf-8")))
+    already stored is skipped and adds no event.
+
+    Verification (hash and bundle schema) costs tens of milliseconds a bundle, almost all of
+    it JSON Schema validation, so a bundle whose recomputed hash shows it is already stored
+    under its name and version is not validated again (nothing of it is written), and many
+    new bundles are validated in parallel processes."""
+    documents = list(documents)
+    stored = store.stored_releases()
+    checked: list[Optional[tuple[str, str, str, str]]] = [None] * len(documents)
+    fresh: list[int] = []
+    for index, (origin, raw) in enumerate(documents):
+        claim = _stored_claim(raw, stored)
+        if claim is not None:
+            checked[index] = (*claim, raw.decode("utf-8"))
+        else:
+            fresh.append(index)
+    for index, outcome in _verify_all([documents[i][1] for i in fresh], progress):
+        origin, raw = documents[fresh[index]]
+        if isinstance(outcome, str):
+            raise RegistryError(f"{origin}: {outcome}")
+        checked[fresh[index]] = (*outcome, raw.decode("utf-8"))
     results: list[Published] = []
     with store.transaction() as tx:
         for name, version, hash_, text in checked:
@@ -114,6 +131,47 @@ def publish(store: Store, documents: Iterable[tuple[str, bytes]], actor: str) ->
                           data={"version": version})
             results.append(Published(name, version, hash_, new))
     return results
+
+
+def _stored_claim(raw: bytes, stored: set[tuple[str, str, str]]) -> Optional[tuple[str, str, str]]:
+    """(name, version, hash) when `raw` is a bundle already stored: its spec hashes to the
+    hash it claims, and the registry holds that hash under its name and version."""
+    try:
+        document = json.loads(raw)
+        claim = (document["name"], document["version"], document["hash"])
+        if claim in stored and spec_hash(document["spec"]) == claim[2]:
+            return claim
+    except Exception:  # anything odd gets the full verification and its precise error
+        return None
+    return None
+
+
+def _verify_one(raw: bytes):
+    try:
+        bundle = load_bundle(raw)
+    except (BundleFormatError, IntegrityError) as exc:
+        return str(exc)
+    return bundle.name, bundle.version, bundle.hash
+
+
+def _verify_all(raws: list[bytes], progress) -> Iterable[tuple[int, object]]:
+    total = len(raws)
+    workers = min(os.cpu_count() or 1, 8)
+    if total < 64 or workers < 2:
+        for index, raw in enumerate(raws):
+            yield index, _verify_one(raw)
+            if progress:
+                progress("verifying bundles", index + 1, total)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for index, outcome in enumerate(pool.map(_verify_one, raws, chunksize=16)):
+            yield index, outcome
+            if progress:
+                progress("verifying bundles", index + 1, total)
 
 
 def resolve(tx_or_store, name: str, version: str) -> Release:
@@ -187,15 +245,16 @@ def rollout(store: Store, name: str, env: str, candidate: str, percent: int, act
     At 100 % the candidate becomes stable and the rollout ends, unless `hold`: then the
     rollout stays in flight with all traffic on the candidate (the guard's 100 % stage,
     which `rollout advance` completes). `data` is kept in the event that starts a rollout
-    (the guard's settings, fixed for the rollout's life)."""
+    (the guard's settings, fixed for the rollout's life).
+
+    Without a stable version in `env` this is a *first-release* canary: the rest of the
+    traffic goes to an `off` arm that serves nothing, since there is no earlier version to
+    compare with or fall back on; completing it makes the candidate the first stable."""
     with store.transaction() as tx:
-        state = _label(tx, name, env)
+        state = _label(tx, name, env, new_env_ok=True)
         release = resolve(tx, name, candidate)
         _refuse_frozen(state, "a rollout")
-        if state.stable is None:
-            raise RegistryError(f"{name} has no stable version in {env} to compare a canary with; promote one "
-                                f"first (`promptc promote {name}@{candidate} --env {env}`)")
-        if state.stable.hash == release.hash:
+        if state.stable is not None and state.stable.hash == release.hash:
             raise RegistryError(f"{env} already serves {name}@{candidate} as its stable version")
         current = state.rollout
         if current is not None and current.kind == "canary" and current.arm("candidate").hash == release.hash:
@@ -211,20 +270,25 @@ def rollout(store: Store, name: str, env: str, candidate: str, percent: int, act
                                 f"`promptc rollout {name} --env {env} --abort`")
         else:  # new, or a new candidate replacing a frozen rollout
             rollout_id = f"{name}@{env}#{tx.seq + 1}"
-            rollout_ = Rollout(rollout_id, "canary", rollout_id,
-                               (Arm("stable", state.stable.version, state.stable.hash, BASIS),
-                                Arm("candidate", candidate, release.hash, 0)), "")
+            other = Arm("stable", state.stable.version, state.stable.hash, BASIS) if state.stable is not None \
+                else Arm.off(BASIS)
+            rollout_ = Rollout(rollout_id, "canary", rollout_id, (other, Arm("candidate", candidate, release.hash, 0)),
+                               "")
             kind = "rollout"
+        old_hash = state.stable.hash if state.stable is not None else None
         if percent >= BASIS and not hold:
             done = replace(state.with_stable(release), rollout=None)
+            first = " (its first stable version)" if old_hash is None else ""
             return tx.append("rollout-complete", name, env, actor=actor,
-                             reason=reason or f"{name}@{candidate} at 100 %", old_hash=state.stable.hash,
+                             reason=reason or f"{name}@{candidate} at 100 %{first}", old_hash=old_hash,
                              new_hash=release.hash, state=done, data={"rollout": rollout_.id})
-        stable_arm, cand_arm = rollout_.arms
-        ramped = replace(rollout_, arms=(replace(stable_arm, weight=BASIS - percent), replace(cand_arm, weight=percent)),
+        other_arm, cand_arm = rollout_.arms
+        ramped = replace(rollout_, arms=(replace(other_arm, weight=BASIS - percent), replace(cand_arm, weight=percent)),
                          step=percent / 100, started=rollout_.started or _pending_time(tx))
-        return tx.append(kind, name, env, actor=actor, reason=reason or f"{name}@{candidate} at {percent / 100:g} %",
-                         old_hash=state.stable.hash, new_hash=release.hash, state=replace(state, rollout=ramped),
+        what = "first release of " if ramped.first_release else ""
+        return tx.append(kind, name, env, actor=actor,
+                         reason=reason or f"{what}{name}@{candidate} at {percent / 100:g} %",
+                         old_hash=old_hash, new_hash=release.hash, state=replace(state, rollout=ramped),
                          data={"rollout": ramped.id, "percent": percent / 100, **(data or {})})
 
 
@@ -264,7 +328,9 @@ def rollback(store: Store, name: str, env: str, actor: str, reason: str = "") ->
     with store.transaction() as tx:
         state = _label(tx, name, env)
         if state.rollout is not None:
-            return tx.append("rollback", name, env, actor=actor, reason=reason or "rollback: rollout ended",
+            ended = "rollback: first release ended, nothing served" if state.stable is None else \
+                "rollback: rollout ended"
+            return tx.append("rollback", name, env, actor=actor, reason=reason or ended,
                              old_hash=_candidate_hash(state.rollout),
                              new_hash=state.stable.hash if state.stable else None,
                              state=replace(state, rollout=None), data={"rollout": state.rollout.id})
@@ -329,6 +395,8 @@ def _pending_time(tx: Transaction) -> str:
 def _describe(rollout_: Rollout) -> str:
     if rollout_.kind == "canary":
         cand = rollout_.arm("candidate")
+        if rollout_.first_release:
+            return f"first-release canary {cand.version} at {rollout_.step:g} % (the rest not served)"
         return f"canary {cand.version} at {rollout_.step:g} %"
     return "split " + ", ".join(f"{a.version}={a.weight}" for a in rollout_.arms)
 

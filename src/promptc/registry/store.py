@@ -140,6 +140,10 @@ class Store:
             "SELECT version, hash, published_at FROM bundles WHERE name = ? ORDER BY published_at, version",
             (name,))]
 
+    def stored_releases(self) -> set[tuple[str, str, str]]:
+        """`(name, version, hash)` of every stored bundle."""
+        return {tuple(r) for r in self._query("SELECT name, version, hash FROM bundles")}
+
     def names(self) -> list[str]:
         return [r[0] for r in self._query("SELECT DISTINCT name FROM bundles ORDER BY name")]
 
