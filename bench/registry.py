@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import platform
 import random
 import statistics
@@ -139,7 +140,7 @@ def time_cli(url: str, instants, rng) -> dict:
         for _ in range(5):
             t = time.perf_counter()
             subprocess.run([*exe, *args, "--registry", url, "--project", str(ROOT)], check=True,
-                           stdout=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
             times.append(time.perf_counter() - t)
         rows[label] = percentiles(times)
     return rows
