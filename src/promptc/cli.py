@@ -494,34 +494,48 @@ def lsp_command(stdio: bool) -> None:
     serve()
 
 
-# Commands defined next to the stage they drive.
-def _register() -> None:
-    from .registry.commands import COMMANDS as registry_commands
+# Commands defined next to the stage they drive, imported only when one of them runs (or for
+# --help): `promptc history` should not pay for the review, OCI and dashboard modules.
+# tests/test_cli_commands.py checks this table against each module's COMMANDS.
+LAZY_COMMANDS = {
+    "promptc.registry.commands": ("publish", "promote", "rollout", "rollback", "freeze", "unfreeze", "status",
+                                  "history", "show", "verify", "identify", "audit"),
+    "promptc.guard.commands": ("guard", "signals"),
+    "promptc.review.commands": ("diff", "report", "eval", "gate", "approve", "owners"),
+    "promptc.registry.distribute": ("push", "pull"),
+    "promptc.dashboard.commands": ("dashboard",),
+}
+_LAZY_MODULE = {name: module for module, names in LAZY_COMMANDS.items() for name in names}
 
-    for command in registry_commands:
+
+def _lazy_command(name: str) -> click.Command | None:
+    module_name = _LAZY_MODULE.get(name)
+    if module_name is None:
+        return None
+    import importlib
+
+    module = importlib.import_module(module_name)
+    command = next((c for c in module.COMMANDS if c.name == name), None)
+    if name == "rollout" and command is not None:  # the guard's `rollout show` and `rollout advance`
+        from .guard.commands import ROLLOUT_COMMANDS
+
+        for sub in ROLLOUT_COMMANDS:
+            command.add_command(sub)
+    if command is not None:
         main.add_command(command)
-    from .guard.commands import COMMANDS as guard_commands, ROLLOUT_COMMANDS
-    from .registry.commands import rollout as rollout_group
-
-    for command in guard_commands:
-        main.add_command(command)
-    for command in ROLLOUT_COMMANDS:
-        rollout_group.add_command(command)
-    from .review.commands import COMMANDS as review_commands
-
-    for command in review_commands:
-        main.add_command(command)
-    from .registry.distribute import COMMANDS as distribute_commands
-
-    for command in distribute_commands:
-        main.add_command(command)
-    from .dashboard.commands import COMMANDS as dashboard_commands
-
-    for command in dashboard_commands:
-        main.add_command(command)
+    return command
 
 
-_register()
+def _list_commands(ctx) -> list[str]:
+    return sorted(set(click.Group.list_commands(main, ctx)) | set(_LAZY_MODULE))
+
+
+def _get_command(ctx, name: str):
+    return click.Group.get_command(main, ctx, name) or _lazy_command(name)
+
+
+main.list_commands = _list_commands
+main.get_command = _get_command
 
 
 if __name__ == "__main__":  # pragma: no cover
