@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
 # so one Client (and its caches) lives across the test's steps.
 DRIVER = """
 import { createInterface } from "node:readline";
-import { Client } from "%s";
+import { Client, NotServed } from "%s";
 const [registry, env, ttlMs] = process.argv.slice(2);
 const client = new Client({ registry, env, ttlMs: Number(ttlMs), timeoutMs: 2000 });
 for await (const line of createInterface({ input: process.stdin })) {
@@ -47,8 +47,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     const keys = req.keys ?? [req.key];
     const results = [];
     for (const key of keys) {
-      const r = await client.render(req.name, req.inputs, { key: key ?? undefined });
-      results.push({ trace: r.trace, messages: r.messages });
+      try {
+        const r = await client.render(req.name, req.inputs, { key: key ?? undefined });
+        results.push({ trace: r.trace, messages: r.messages });
+      } catch (err) {
+        if (!(err instanceof NotServed)) throw err;
+        results.push({ notServed: true, error: err.constructor.name, trace: err.trace, message: err.message });
+      }
     }
     answer = { ok: true, results };
   } catch (err) {
@@ -230,3 +235,67 @@ def test_an_outage_serves_the_last_verified_bundle_and_says_so(built, tmp_path, 
     time.sleep(0.6)
     after = driver.render("support.answer", INPUTS, "user-1")["trace"]
     assert after["stale"] is False and "error" not in after
+
+
+def test_a_first_release_over_oci_serves_the_same_keys_as_python_and_nothing_once_frozen(
+        built, tmp_path, oci_registry, driver_factory):
+    """A prompt with no stable version goes out as a first-release canary: its `off` arm has
+    no bundle, the tag holds the candidate, and JavaScript raises NotServed for exactly the
+    keys Python does; frozen, every key; rolled back, the tag says it serves nothing."""
+    from promptc.runtime import NotServed
+    from promptc.runtime.client import Client as PythonClient
+
+    db = f"sqlite:///{tmp_path / 'first.db'}"
+    repo = f"{oci_registry.url}/r{uuid.uuid4().hex[:10]}/prompts"
+    with open_store(db) as store:
+        ops.publish(store, [(str(p), p.read_bytes()) for p in built.glob("*@*.json")], "test")
+        ops.promote(store, "sales.outreach", "0.4.0", "prod", "test")
+        started = ops.rollout(store, "support.answer", "prod", "2.1.0", 1000, "test")
+    rollout_id = started.data["rollout"]
+
+    def push_prod() -> str:
+        result = CliRunner().invoke(push, ["--env", "prod", "--registry", db, repo])
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+        return result.output
+
+    assert "first-release canary in flight (the rest not served)" in push_prod()
+    keys = [f"user-{i}" for i in range(300)]
+    fields = ("name", "version", "hash", "env", "variant", "bucket", "rollout", "stale")
+
+    def compare(answer: dict) -> list[dict]:
+        assert answer["ok"], answer
+        out = []
+        with PythonClient(db, "prod", signals=False) as python:
+            for key, result in zip(keys + [None], answer["results"]):
+                try:
+                    _, expected = python.resolve("support.answer", key)
+                    assert not result.get("notServed"), (key, result)
+                except NotServed as exc:
+                    expected = exc.trace
+                    assert result.get("notServed") and result["error"] == "NotServed", (key, result)
+                    assert result["trace"]["response_id"] is None
+                assert {f: result["trace"][f] for f in fields} == {f: expected[f] for f in fields}, key
+                out.append(result["trace"])
+        return out
+
+    traces = compare(driver_factory(repo).ask("support.answer", INPUTS, keys + [None]))
+    served = [t for t in traces if t["variant"] == "candidate"]
+    assert 10 < len(served) < 60 and {t["version"] for t in served} == {"2.1.0"}
+    assert traces[-1]["variant"] == "off" and traces[-1]["bucket"] is None, "no key, nothing served"
+    assert {t["rollout"] for t in traces} == {rollout_id}
+
+    pulled = CliRunner().invoke(promptc_main, ["pull", f"{repo}/support.answer:prod", "--out", str(tmp_path / "p")])
+    assert pulled.exit_code == 0 and "off (not served)=9000" in pulled.output, pulled.output
+
+    with open_store(db) as store:
+        ops.freeze_rollout(store, "support.answer", "prod", rollout_id, "promptc-guard", "guard: breach", {})
+    push_prod()
+    frozen = compare(driver_factory(repo).ask("support.answer", INPUTS, keys + [None]))
+    assert {(t["variant"], t["bucket"], t["rollout"]) for t in frozen} == {("off", None, rollout_id)}
+
+    with open_store(db) as store:
+        ops.rollback(store, "support.answer", "prod", "test")
+    assert "prod serves nothing (not served)" in push_prod()
+    ended = compare(driver_factory(repo).ask("support.answer", INPUTS, keys + [None]))
+    assert {(t["variant"], t["rollout"]) for t in ended} == {("off", None)}
+    assert driver_factory(repo).render("sales.outreach", OUTREACH, "user-1")["trace"]["version"] == "0.4.0"

@@ -12,11 +12,16 @@
 // a hash). Label resolutions are cached for `ttlMs`, so a moved label is seen within that
 // time. When the registry cannot be reached, the client keeps serving the last verified
 // bundle and says so in the trace (`stale: true`, `error`).
+//
+// A first release (no stable version yet) is a canary whose other arm is `off`, with no
+// bundle (hash null): the tag then holds the candidate's bundle, and keys bucketed into
+// `off`, renders without a key, every key of a frozen first release, and a label marked
+// `dev.promptc.served: none` (a first release rolled back) throw `NotServed`.
 
 import { createHash, randomUUID } from "node:crypto";
 import { load } from "./bundle.mjs";
 import { bucket, chooseArm } from "./bucketing.mjs";
-import { PromptcRuntimeError } from "./errors.mjs";
+import { NotServed, PromptcRuntimeError } from "./errors.mjs";
 import { parseJson } from "./json.mjs";
 import { Float } from "./values.mjs";
 
@@ -24,6 +29,7 @@ export const BUNDLE_MEDIA_TYPE = "application/vnd.promptc.bundle.v1+json";
 export const CONFIG_MEDIA_TYPE = "application/vnd.promptc.bundle.config.v1+json";
 export const MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
 export const ROLLOUT_ANNOTATION = "dev.promptc.rollout";
+export const SERVED_ANNOTATION = "dev.promptc.served";
 const CONFIG_KEYS = ["format", "name", "version", "hash", "meta", "provenance", "tokens"];
 const LOCAL = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -104,11 +110,23 @@ export class Client {
     const rollout = label.rollout?.status === "active" ? label.rollout : null;
     const arms = rollout ? rollout.arms.filter((a) => a.weight > 0) : [];
     const stableHash = label.manifest.layers[0].digest;
+    // A first release has an arm without a bundle, and no stable version at all.
+    const firstRelease = label.notServed || Boolean(label.rollout?.arms?.some((a) => a.hash == null));
+    const notServed = (position, why) => {
+      const trace = { name, version: null, hash: null, env: this.#env, variant: "off", bucket: position,
+        rollout: label.rollout?.id ?? null, response_id: null, stale: label.stale };
+      if (label.stale) trace.error = label.error;
+      return new NotServed(`${this.#env} does not serve ${name} here: ${why}`, trace);
+    };
+    if (firstRelease && !rollout) throw notServed(null, "no version is served (a first release that was frozen, rolled back or aborted)");
     let arm = null;
     let position = null;
     if (arms.length > 1 && key !== undefined && key !== null) {
       arm = arms[chooseArm(arms.map((a) => a.weight), rollout.salt, name, String(key))];
       position = bucket(rollout.salt, name, String(key));
+      if (arm.hash == null) throw notServed(position, "the key falls in the share a first release does not serve yet");
+    } else if (arms.length > 1 && firstRelease) {
+      throw notServed(null, "a first release serves only keyed renders (there is no stable version for a render without a key)");
     } else if (arms.length === 1) {
       arm = arms[0];
     } else if (rollout?.kind === "split") {
@@ -123,7 +141,7 @@ export class Client {
         ? await this.#bundle(name, arm.hash, arm.manifest, null)
         : await this.#bundle(name, stableHash, label.digest, label.manifest);
     } catch (err) {
-      if (!(err instanceof RegistryUnavailable)) throw err;
+      if (!(err instanceof RegistryUnavailable) || firstRelease) throw err;
       // The arm's bundle was never fetched and the registry is down: the stable one, if known.
       bundle = this.#bundles.get(stableHash);
       if (!bundle) throw err;
@@ -160,7 +178,8 @@ export class Client {
     try {
       const { manifest, digest } = await this.#manifest(repo, this.#env, `${name} in ${this.#env}`);
       const text = manifest.annotations?.[ROLLOUT_ANNOTATION];
-      const label = { manifest, digest, rollout: text ? JSON.parse(text) : null, checkedAt: this.#now(), stale: false, error: null };
+      const notServed = manifest.annotations?.[SERVED_ANNOTATION] === "none";
+      const label = { manifest, digest, rollout: text && !notServed ? JSON.parse(text) : null, notServed, checkedAt: this.#now(), stale: false, error: null };
       this.#labels.set(name, label);
       return label;
     } catch (err) {

@@ -39,3 +39,15 @@ export class InputError extends PromptcRuntimeError {
 /** An expression met a value its operation does not accept (e.g. `<` between a number and
  * a string). The compiler's type checker rules these out. */
 export class RenderError extends PromptcRuntimeError {}
+
+/** The environment deliberately serves no version of the prompt to this request: a first
+ * release's `off` share, a render without a key during a first release, or a first release
+ * that was frozen or rolled back (there is no earlier version to fall back on). The caller
+ * runs its path without the prompt. `trace` carries name, env, variant "off", bucket and
+ * rollout (version, hash and response_id are null). As promptc.runtime.NotServed. */
+export class NotServed extends PromptcRuntimeError {
+  constructor(message, trace) {
+    super(message);
+    this.trace = trace;
+  }
+}

@@ -12,7 +12,7 @@
 export { Bundle, FORMAT, bundleSchema, formatPath, load } from "./bundle.mjs";
 export { bucket, bucketNumber, chooseArm, SCALE } from "./bucketing.mjs";
 export { Client, parseRegistry, RegistryError, RegistryUnavailable } from "./client.mjs";
-export { BundleFormatError, InputError, IntegrityError, PromptcRuntimeError, RenderError } from "./errors.mjs";
+export { BundleFormatError, InputError, IntegrityError, NotServed, PromptcRuntimeError, RenderError } from "./errors.mjs";
 export { CanonicalizationError, canonicalJson, specHash } from "./hashing.mjs";
 export { JsonSyntaxError, parseJson } from "./json.mjs";
 export { compare, evaluate, FILTERS, renderContent, WHITESPACE } from "./render.mjs";

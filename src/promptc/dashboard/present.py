@@ -58,9 +58,13 @@ def rollout_badge(rollout: Rollout) -> str:
     if rollout.kind == "canary":
         cand = rollout.arm("candidate")
         text = f"canary {cand.version if cand else '?'} at {rollout.step:g} %"
+        if rollout.first_release:
+            text = "first-release " + text + ", the rest not served"
     else:
         text = "A/B " + " / ".join(f"{a.version} {percent(a.weight, rollout.arms)}" for a in rollout.arms)
-    return text + (" — frozen by the guard" if rollout.status != "active" else "")
+    if rollout.status != "active":
+        text += " — frozen by the guard" + (": nothing served" if rollout.first_release else "")
+    return text
 
 
 def cell(state: LabelState) -> Cell:

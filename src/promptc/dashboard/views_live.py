@@ -90,7 +90,7 @@ def flights() -> list[Flight]:
         if rollout is None:
             continue
         responses = {a.variant: queries.arm_responses(s, state.name, state.env, a.hash, rollout.started)
-                     for a in rollout.arms}
+                     for a in rollout.arms if a.served}
         out.append(Flight(state, queries.latest_decision(s, rollout.id), queries.decision_count(s, rollout.id),
                           responses, present.rollout_commands(state)))
     return sorted(out, key=lambda f: (env_rank(f.state.env), f.state.name))

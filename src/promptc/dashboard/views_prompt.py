@@ -23,7 +23,7 @@ def _live_where(name: str) -> dict[str, list[str]]:
             where.setdefault(state.stable.hash, []).append(state.env)
         if state.rollout is not None:
             for arm in state.rollout.arms:
-                if state.stable is None or arm.hash != state.stable.hash:
+                if arm.served and (state.stable is None or arm.hash != state.stable.hash):
                     where.setdefault(arm.hash, []).append(
                         f"{state.env} ({arm.variant} {present.percent(arm.weight, state.rollout.arms)})")
     return where

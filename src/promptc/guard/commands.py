@@ -21,7 +21,7 @@ from ..registry import signals as store_signals
 from ..registry.commands import actor_option, readonly, registry_command
 from ..registry.model import RegistryError, parse_time
 from ..registry.store import Store
-from .config import GuardConfig, describe, parse_metric_list
+from .config import GuardConfig, describe, parse_base_rates, parse_metric_list, with_base_rates
 
 
 def project_guard(project_dir: Optional[Path]) -> GuardConfig:
@@ -35,8 +35,9 @@ def project_guard(project_dir: Optional[Path]) -> GuardConfig:
     return GuardConfig.from_section(project.config.guard)
 
 
-def guard_snapshot(project_dir: Optional[Path], metrics_text: Optional[str]) -> dict:
-    """The settings a new rollout stores: `[guard]` with --guard's metrics."""
+def guard_snapshot(project_dir: Optional[Path], metrics_text: Optional[str], base_rates=()) -> dict:
+    """The settings a new rollout stores: `[guard]` with --guard's metrics and --base-rate's
+    rates."""
     config = project_guard(project_dir)
     if metrics_text:
         try:
@@ -44,6 +45,10 @@ def guard_snapshot(project_dir: Optional[Path], metrics_text: Optional[str]) -> 
         except ValueError as exc:
             raise UsageError(f"--guard {metrics_text}: {exc}") from None
         config = GuardConfig.from_json({**config.to_json(), "metrics": metrics})
+    try:
+        config = with_base_rates(config, parse_base_rates(base_rates))
+    except ValueError as exc:
+        raise UsageError(f"--base-rate {exc}") from None
     return config.to_json()
 
 
@@ -92,7 +97,10 @@ def _print_checked(checked, store: Store) -> None:
             click.echo(f"{head}: not guarded: {c.skipped}")
             continue
         e = c.evaluation
-        action = f", frozen (event #{e.frozen.seq}); traffic back to stable" if e.frozen is not None else ""
+        action = ""
+        if e.frozen is not None:
+            action = f", frozen (event #{e.frozen.seq}); " + ("nothing served (a first release)" if e.plan.first_release
+                                                              else "traffic back to stable")
         click.echo(f"{head}: {e.decision.decision} (decision #{e.seq}){action}")
         from .report import decision_lines
 
@@ -199,8 +207,8 @@ def rollout_show(name, env, limit, store: Store, as_json: bool, project_dir) -> 
     where = describe_rollout(rollout) if rollout is not None else "ended"
     click.echo(f"{name} in {env}: {where}  ({rollout_id})")
     if rollout is not None:
-        click.echo("  arms: " + ", ".join(f"{a.variant} {a.version} ({a.hash[:19]}) weight {a.weight}"
-                                          for a in rollout.arms))
+        click.echo("  arms: " + ", ".join(f"{a.variant} {a.version} ({a.hash[:19]}) weight {a.weight}" if a.served
+                                          else f"{a.variant} (not served) weight {a.weight}" for a in rollout.arms))
     click.echo("  guard: " + (describe(GuardConfig.from_json(stored)) if stored is not None
                               else "not stored with the rollout; `guard check` uses [guard] of promptc.toml"))
     for e in events:
@@ -248,7 +256,8 @@ def rollout_advance(name, env, actor, reason, store: Store, as_json: bool, proje
             for r in result.gate.reasons:
                 click.echo(f"  - {r}")
             if e.frozen is not None:
-                click.echo(f"  the guard froze the rollout (event #{e.frozen.seq}); traffic is back on stable")
+                where = "nothing is served (a first release)" if e.plan.first_release else "traffic is back on stable"
+                click.echo(f"  the guard froze the rollout (event #{e.frozen.seq}); {where}")
             for line in decision_lines({**e.decision.to_dict(), "reasons": []}, indent="    "):
                 click.echo(line)
     if result.event is None:

@@ -146,10 +146,63 @@ class GuardConfig:
         return GuardConfig.from_json(data)
 
 
+def parse_base_rates(items: Any) -> dict[str, float]:
+    """`--base-rate error=0.02` (repeatable) → {"error": 0.02}."""
+    rates: dict[str, float] = {}
+    for item in items or ():
+        metric, sep, value = str(item).partition("=")
+        metric = metric.strip()
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = float("nan")
+        if not sep or not metric:
+            raise ValueError(f"`{item}`: write METRIC=RATE, such as error=0.02")
+        if metric not in METRICS:
+            raise ValueError(f"`{item}`: unknown guarded metric `{metric}`; choose from {', '.join(METRICS)}")
+        if not 0.0 < rate < 1.0:
+            raise ValueError(f"`{item}`: a base rate is a fraction of responses above 0 and below 1, "
+                             "such as 0.02")
+        if metric in rates:
+            raise ValueError(f"`{metric}` is given two base rates")
+        rates[metric] = rate
+    return rates
+
+
+def with_base_rates(config: GuardConfig, rates: Mapping[str, float]) -> GuardConfig:
+    """`config` with these metrics' base rates replaced (from the command line)."""
+    if not rates:
+        return config
+    options = dict(config.options)
+    for metric, rate in rates.items():
+        current = options.get(metric) or MetricOptions()
+        options[metric] = MetricOptions(current.threshold, rate, current.min_relative_risk)
+    return GuardConfig.from_json({**config.to_json(), "metric": {k: v.to_json() for k, v in options.items()}})
+
+
+def first_release_gaps(config: GuardConfig) -> list[str]:
+    """What a first-release canary lacks: with no stable version there is no stable rate to
+    compare with and no pre-rollout sample to take a latency or cost cut-off from, so each
+    guarded metric needs a configured base rate (and those two a fixed threshold). Each gap
+    says what to write."""
+    gaps = []
+    for metric in config.metrics:
+        option = config.option(metric)
+        if option.base_rate is None:
+            gaps.append(f"no base rate for `{metric}`: add `[guard.metric.{metric}]` with `base_rate = 0.02` "
+                        f"(your expected rate) to promptc.toml, or pass `--base-rate {metric}=0.02`")
+        if METRICS[metric][0] == "above" and option.threshold is None:
+            gaps.append(f"no cut-off for `{metric}`: add `threshold = …` under `[guard.metric.{metric}]` "
+                        "(there is no stable version to take a percentile from)")
+    return gaps
+
+
 def describe(config: GuardConfig) -> str:
     dwell = config.min_dwell_s
     dwell_text = f"{dwell / 3600:g} h" if dwell >= 3600 and dwell % 3600 == 0 else (
         f"{dwell / 60:g} min" if dwell >= 60 else f"{dwell:g} s")
     return (f"alpha {config.alpha:g} over {', '.join(config.metrics)}; smallest regression "
             f"{config.min_relative_risk:g}x at power {config.power:g}; min dwell {dwell_text}; "
-            f"steps {', '.join(f'{s:g}' for s in config.steps)} %; sample-ratio alpha {config.srm_alpha:g}")
+            f"steps {', '.join(f'{s:g}' for s in config.steps)} %; sample-ratio alpha {config.srm_alpha:g}"
+            + "".join(f"; {m} base rate {config.option(m).base_rate:g}" for m in config.metrics
+                      if config.option(m).base_rate is not None))

@@ -11,7 +11,10 @@ on the answer:
 - **Forms.** While stable takes part of the traffic, the two-sample test; at the 100 %
   stage (the rollout held with all traffic on the candidate) also the one-sample test of
   the candidate's windows since that stage began, against a base rate fixed before it
-  (configured, else the stable arm's rate during the rollout).
+  (configured, else the stable arm's rate during the rollout). A first-release canary has
+  no stable arm, only keys that are not served: it runs the one-sample test alone, over
+  every window since its test started and at every step, against the configured base
+  rates, and without a sample-ratio check (unserved keys leave no exposures to count).
 - **Cut-offs.** Latency and cost are bad above the stable version's p90 / p75 over its
   observations before the rollout started (or a configured threshold). Cut-offs and
   one-sample base rates are fixed the first time they are computed and kept in the
@@ -79,6 +82,7 @@ class Plan:
     step_started: str = ""
     periods: list[Period] = field(default_factory=list)
     weight: float = 0.0
+    first_release: bool = False  # no stable arm: one-sample only, against configured base rates
     problem: Optional[str] = None  # why it cannot be guarded
 
 
@@ -92,16 +96,19 @@ def plan(store: Store, state: LabelState, project_config: GuardConfig) -> Plan:
     p.started = rollout.started or (events[0].at if events else "")
     p.segment_start = p.started
     p.step_started = p.started
-    if rollout.kind == "canary":
+    if rollout.kind == "canary" and rollout.first_release:
+        p.first_release = True
+        stable, candidate = None, rollout.arm("candidate")
+    elif rollout.kind == "canary":
         stable, candidate = rollout.arm("stable"), rollout.arm("candidate")
     else:
         stable = next((a for a in rollout.arms if state.stable and a.hash == state.stable.hash), None)
         others = [a for a in rollout.arms if a is not stable]
         candidate = others[0] if stable is not None and len(others) == 1 else None
-    if stable is None or candidate is None:
+    if candidate is None or (stable is None and not p.first_release):
         p.problem = "an A/B split of more than two arms, or without the stable version, has no candidate to guard"
         return p
-    p.stable_hash, p.candidate_hash = stable.hash, candidate.hash
+    p.stable_hash, p.candidate_hash = (stable.hash if stable is not None else ""), candidate.hash
     last_weight = None
     for event in events:
         after = event.state()
@@ -168,7 +175,7 @@ def evaluate(store: Store, p: Plan, now: dt.datetime, fixed: Optional[dict] = No
     cfg = p.config
     fixed = dict(fixed or {})
     notes: list[str] = []
-    hashes = [p.stable_hash, p.candidate_hash]
+    hashes = [p.candidate_hash] if p.first_release else [p.stable_hash, p.candidate_hash]
     since = p.since_minute
     until = signals.minute_of(now - dt.timedelta(seconds=SETTLE_S))
     exposures = signals.exposure_counts(store, p.env, p.name, hashes, since, until)
@@ -178,6 +185,13 @@ def evaluate(store: Store, p: Plan, now: dt.datetime, fixed: Optional[dict] = No
                     and per.start >= p.segment_start), None) if p.weight >= 1.0 else None
     shares = [per.weight for per in p.periods if per.active and 0.0 < per.weight < 1.0]
     two_sample_split = p.weight if 0.0 < p.weight < 1.0 else (shares[-1] if shares else None)
+    # Where the one-sample test starts counting: the 100 % stage, or for a first release
+    # the whole test (there is no stable arm at any step).
+    one_sample_from: Optional[str] = None
+    if p.first_release:
+        two_sample_split, one_sample_from = None, since
+    elif hundred is not None:
+        one_sample_from = signals.minute_of(parse_at(hundred.start))
     before_rollout = signals.minute_of(parse_at(p.started))
 
     metrics: list[MetricEvidence] = []
@@ -206,7 +220,7 @@ def evaluate(store: Store, p: Plan, now: dt.datetime, fixed: Optional[dict] = No
         if kind == "above" and above is None:
             if two_sample_split is not None:
                 metrics.append(_insufficient(metric, "two-sample", alpha_metric, cand_total, stable_total))
-            if hundred is not None:
+            if one_sample_from is not None:
                 metrics.append(_insufficient(metric, "one-sample", alpha_metric, cand_total, 0))
             continue
         bad = signals.bad_counts(store, p.env, p.name, hashes, stored, since, until, above=above, at_most=at_most)
@@ -220,11 +234,11 @@ def evaluate(store: Store, p: Plan, now: dt.datetime, fixed: Optional[dict] = No
             metrics.append(evaluate_two_sample(metric, [w for _, w in windows], alpha_metric=alpha_metric,
                                                base_rate=option.base_rate, split=two_sample_split,
                                                min_relative_risk=rr, power=cfg.power))
-        if hundred is not None:
-            start = signals.minute_of(parse_at(hundred.start))
+        if one_sample_from is not None:
+            start = one_sample_from
             key = f"base_rate:{metric}"
             base = option.base_rate or fixed.get(key)
-            if base is None:
+            if base is None and not p.first_release:
                 se = sum(w.stable_exposures for m, w in windows if m < start)
                 sb = sum(w.stable_bad for m, w in windows if m < start)
                 if se:
@@ -233,15 +247,18 @@ def evaluate(store: Store, p: Plan, now: dt.datetime, fixed: Optional[dict] = No
             x = sum(w.candidate_bad for m, w in windows if m >= start)
             try:
                 if base is None:
-                    raise ValueError("no stable traffic during the rollout to take a base rate from")
+                    raise ValueError("a first release has no stable version to take a base rate from"
+                                     if p.first_release else "no stable traffic during the rollout to take a "
+                                     "base rate from")
                 metrics.append(evaluate_one_sample(metric, n, x, base, alpha_metric=alpha_metric,
                                                    min_relative_risk=rr, power=cfg.power))
             except ValueError as exc:
-                notes.append(f"{metric} (100 % stage): {exc}; set [guard.metric.{metric}] base_rate")
+                stage = "first release" if p.first_release else "100 % stage"
+                notes.append(f"{metric} ({stage}): {exc}; set [guard.metric.{metric}] base_rate")
                 metrics.append(_insufficient(metric, "one-sample", alpha_metric, n, 0))
 
     segments: dict[int, list[int]] = {}
-    for minute in minutes:
+    for minute in minutes if not p.first_release else ():
         period = _period_of(p, minute)
         if period is None or not period.active or not 0.0 < period.weight < 1.0:
             continue
@@ -256,7 +273,8 @@ def evaluate(store: Store, p: Plan, now: dt.datetime, fixed: Optional[dict] = No
         decision = replace(decision, reasons=decision.reasons + tuple(notes))
     context = {
         "name": p.name, "env": p.env, "kind": p.rollout.kind, "step": p.rollout.step,
-        "weight": p.weight, "stable": p.stable_hash, "candidate": p.candidate_hash,
+        "weight": p.weight, "stable": p.stable_hash or None, "candidate": p.candidate_hash,
+        "first_release": p.first_release,
         "test_started": p.segment_start, "step_started": p.step_started,
         "windows": [minutes[0], minutes[-1]] if minutes else None, "closed_until": until,
         "fixed": fixed, "config": cfg.to_json(), "config_source": p.config_source,

@@ -53,6 +53,7 @@ class Item:
     tags: list[str] = field(default_factory=list)
     env_tag: Optional[str] = None
     rollout: Optional[dict] = None
+    served: bool = True  # False: the label serves nothing (a first release rolled back)
 
 
 def _bundle_files(sources: tuple[Path, ...]) -> list[Path]:
@@ -117,12 +118,17 @@ def _open_labels(registry: Optional[str]):
 
 def items_from_env(env: str, registry: Optional[str]) -> list[Item]:
     """What `env` serves: each prompt's stable bundle tagged `env` (with its rollout in an
-    annotation) and every bundle the rollout's arms need, tagged by version."""
+    annotation) and every bundle the rollout's arms need, tagged by version.
+
+    A first release has no stable bundle: its tag holds the candidate, and the annotation's
+    `off` arm (no bundle, no manifest) says which keys get nothing. A label that serves
+    nothing any more (a first release rolled back) is tagged on the last bundle it named,
+    marked `dev.promptc.served: none`, so a tag pushed earlier stops serving."""
     from .ops import check_env
 
     check_env(env)
     with _open_labels(registry) as store:
-        labels = [s for s in store.labels(env) if s.stable is not None]
+        labels = store.labels(env)
         if not labels:
             known = ", ".join(store.environments()) or "none yet"
             raise RegistryError(f"environment `{env}` serves nothing in {store.url} (environments: {known}); "
@@ -137,16 +143,38 @@ def items_from_env(env: str, registry: Optional[str]) -> list[Item]:
                 return _verified(f"{state.name}@{version} in {store.url}", text.encode("utf-8"))
 
             rollout = None
+            tagged = None  # the document the env tag holds
             if state.rollout is not None:
                 arms = []
                 for arm in state.rollout.arms:
+                    if not arm.served:
+                        arms.append({**arm.to_json(), "manifest": None})
+                        continue
                     arm_doc = document(arm.hash, arm.version)
                     items.append(Item(arm_doc, [oci.version_tag(arm.version)]))
                     arms.append({**arm.to_json(), "manifest": oci.pack(arm_doc).manifest_digest})
+                    if arm.variant == "candidate":
+                        tagged = arm_doc
                 rollout = {**state.rollout.to_json(), "arms": arms}
-            stable = document(state.stable.hash, state.stable.version)
-            items.append(Item(stable, [oci.version_tag(state.stable.version)], env, rollout))
+            if state.stable is not None:
+                tagged = document(state.stable.hash, state.stable.version)
+            served = tagged is not None
+            if tagged is None:
+                last = _last_bundle(store, state.name, env)
+                if last is None:
+                    continue
+                tagged = document(last, "?")
+            items.append(Item(tagged, [oci.version_tag(tagged["version"])], env, rollout, served))
     return items
+
+
+def _last_bundle(store, name: str, env: str) -> Optional[str]:
+    """The newest bundle hash a label's events name: what its tag last held."""
+    for event in store.events(name=name, env=env, newest_first=True, limit=50):
+        for hash_ in (event.new_hash, event.old_hash):
+            if hash_:
+                return hash_
+    return None
 
 
 # -- push -------------------------------------------------------------------------------------
@@ -179,9 +207,11 @@ def push_items(dest: oci.Reference, items: list[Item], extra_tags: list[str]) ->
                  "repository": str(dest.child(artifact.name)), "manifest": artifact.manifest_digest,
                  "tags": tags, "blobs_uploaded": outcome["blobs_uploaded"]}
         if item.env_tag:
-            env_artifact = oci.pack(item.document, item.rollout)
+            env_artifact = oci.pack(item.document, item.rollout, item.served)
             client.push(repo, env_artifact, [item.env_tag])
             entry.update(env=item.env_tag, env_manifest=env_artifact.manifest_digest, rollout=item.rollout)
+            if not item.served:
+                entry["served"] = False
             tags.append(item.env_tag)
         results.append(entry)
     return _merge(results)
@@ -197,7 +227,7 @@ def _merge(results: list[dict]) -> list[dict]:
         else:
             current["tags"] = current["tags"] + [t for t in entry["tags"] if t not in current["tags"]]
             current["blobs_uploaded"] += entry["blobs_uploaded"]
-            for key in ("env", "env_manifest", "rollout"):
+            for key in ("env", "env_manifest", "rollout", "served"):
                 if key in entry:
                     current[key] = entry[key]
     return list(merged.values())
@@ -237,6 +267,10 @@ def push(sources: tuple[Path, ...], destination: str, env: Optional[str], regist
         note = f"{uploaded} blob{'s' * (uploaded != 1)} uploaded" if uploaded else "already present"
         rollout = entry.get("rollout")
         flight = f"; rollout {rollout['kind']} in flight" if rollout else ""
+        if entry.get("served") is False:
+            flight = f"; {entry['env']} serves nothing (not served)"
+        elif rollout and any(a.get("hash") is None for a in rollout.get("arms", [])):
+            flight = "; first-release canary in flight (the rest not served)"
         click.echo(f"{entry['name']}@{entry['version']} → {entry['repository']}:{','.join(entry['tags'])} "
                    f"({entry['hash'][:19]}…, {note}{flight})")
 
@@ -276,10 +310,12 @@ def fetch_one(client: oci.Client, ref: oci.Reference) -> list[dict]:
              "repository": str(ref.with_tag()), "manifest": digest, "document": document}
     entries = [entry]
     rollout = oci.rollout_of(manifest)
+    if not oci.served_of(manifest):
+        entry["served"] = False
     if rollout is not None:
         entry["rollout"] = rollout
         for arm in rollout.get("arms", []):
-            if arm["hash"] != document["hash"]:
+            if arm.get("hash") and arm["hash"] != document["hash"]:
                 arm_digest, _, arm_doc = client.fetch(ref.repo, arm["manifest"])
                 entries.append({"name": arm_doc["name"], "version": arm_doc["version"], "hash": arm_doc["hash"],
                                 "repository": str(ref.with_tag()), "manifest": arm_digest, "document": arm_doc,
@@ -354,8 +390,11 @@ def pull(source: str, out: Path, insecure: bool, as_json: bool) -> None:
     for entry in entries:
         rollout = entry.get("rollout")
         note = ""
-        if rollout is not None:
-            arms = ", ".join(f"{a['variant']} {a['version']}={a['weight']}" for a in rollout.get("arms", []))
+        if entry.get("served") is False:
+            note = " (not served: the label serves nothing)"
+        elif rollout is not None:
+            arms = ", ".join(f"{a['variant']} {a['version'] or '(not served)'}={a['weight']}"
+                             for a in rollout.get("arms", []))
             note = f" (rollout {rollout.get('status', 'active')}: {arms})"
         elif entry.get("arm"):
             note = f" (rollout arm {entry['arm']})"

@@ -90,7 +90,8 @@ def _live_index(store: Store) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
     for state in store.labels():
         for arm in state.serving():
-            index.setdefault(arm.hash, []).append(state.env)
+            if arm.served:
+                index.setdefault(arm.hash, []).append(state.env)
     return index
 
 

@@ -64,21 +64,37 @@ def parse_time(text: str) -> str:
     return format_time(moment)
 
 
+#: The variant of a first-release canary's other share: keys bucketed into it are not
+#: served at all, so the caller keeps the path it had before the prompt existed.
+OFF = "off"
+
+
 @dataclass(frozen=True)
 class Arm:
-    """One way a rollout can serve: a bundle and its integer weight."""
+    """One way a rollout can serve: a bundle and its integer weight.
+
+    The `off` arm of a first-release canary has no bundle (`version` and `hash` are None):
+    its share of keys gets nothing, because there is no earlier version to fall back on."""
 
     variant: str
-    version: str
-    hash: str
+    version: Optional[str]
+    hash: Optional[str]
     weight: int
+
+    @staticmethod
+    def off(weight: int) -> "Arm":
+        return Arm(OFF, None, None, weight)
+
+    @property
+    def served(self) -> bool:
+        return self.hash is not None
 
     def to_json(self) -> dict:
         return {"variant": self.variant, "version": self.version, "hash": self.hash, "weight": self.weight}
 
     @staticmethod
     def from_json(data: dict) -> "Arm":
-        return Arm(data["variant"], data["version"], data["hash"], int(data["weight"]))
+        return Arm(data["variant"], data.get("version"), data.get("hash"), int(data["weight"]))
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,11 @@ class Rollout:
 
     `status` is `active` while it serves its arms and `frozen` once the guard (or a person)
     stopped it: a frozen rollout serves the stable bundle only and keeps its arms for the
-    record until it is resumed, aborted or replaced."""
+    record until it is resumed, aborted or replaced.
+
+    A *first-release* canary (a prompt with no stable version yet in the environment) pairs
+    the candidate with an `off` arm instead of `stable`: keys in the off share are not
+    served, and once frozen no key is."""
 
     id: str
     kind: str  # "canary" | "split"
@@ -108,6 +128,11 @@ class Rollout:
 
     def arm(self, variant: str) -> Optional[Arm]:
         return next((a for a in self.arms if a.variant == variant), None)
+
+    @property
+    def first_release(self) -> bool:
+        """A canary of a prompt the environment has never served: its other arm is `off`."""
+        return any(not a.served for a in self.arms)
 
 
 @dataclass(frozen=True)
@@ -153,7 +178,10 @@ class LabelState:
         )
 
     def serving(self) -> tuple[Arm, ...]:
-        """The arms traffic goes to now: the rollout's while it is active, else the stable."""
+        """The arms traffic goes to now: the rollout's while it is active, else the stable.
+
+        The arms may include an `off` arm (no bundle), which takes part in bucketing but
+        serves nothing; with no stable version and no active rollout, nothing is served."""
         if self.rollout is not None and self.rollout.status == "active":
             return tuple(a for a in self.rollout.arms if a.weight > 0)
         if self.stable is None:

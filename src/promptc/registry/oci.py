@@ -38,6 +38,9 @@ BUNDLE_MEDIA_TYPE = "application/vnd.promptc.bundle.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.promptc.bundle.config.v1+json"
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 ROLLOUT_ANNOTATION = "dev.promptc.rollout"
+#: `none` on an environment tag whose label serves nothing (a first release rolled back or
+#: aborted): a tag cannot be taken back portably, so it says so instead.
+SERVED_ANNOTATION = "dev.promptc.served"
 HASH_ANNOTATION = "dev.promptc.bundle.hash"
 
 #: The bundle keys the config blob carries (everything but `spec`), in document order.
@@ -183,9 +186,10 @@ class Artifact:
         return digest_of(self.manifest)
 
 
-def pack(document: dict, rollout: Optional[dict] = None) -> Artifact:
+def pack(document: dict, rollout: Optional[dict] = None, served: bool = True) -> Artifact:
     """The config, layer and manifest of a verified bundle document. `rollout` (an env
-    label's rollout in flight) becomes the `dev.promptc.rollout` annotation."""
+    label's rollout in flight) becomes the `dev.promptc.rollout` annotation; `served=False`
+    marks an environment tag whose label serves nothing (`dev.promptc.served: none`)."""
     try:
         layer = Blob(BUNDLE_MEDIA_TYPE, canonical_json(document["spec"]))
         config = Blob(CONFIG_MEDIA_TYPE, canonical_json({k: document[k] for k in CONFIG_KEYS}))
@@ -202,6 +206,8 @@ def pack(document: dict, rollout: Optional[dict] = None) -> Artifact:
     }
     if rollout is not None:
         annotations[ROLLOUT_ANNOTATION] = canonical_json(rollout).decode("utf-8")
+    if not served:
+        annotations[SERVED_ANNOTATION] = "none"
     manifest = {
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
@@ -270,6 +276,11 @@ def rollout_of(manifest: dict) -> Optional[dict]:
     """The rollout an environment tag carries, if any."""
     text = (manifest.get("annotations") or {}).get(ROLLOUT_ANNOTATION)
     return json.loads(text) if text else None
+
+
+def served_of(manifest: dict) -> bool:
+    """False when an environment tag says its label serves nothing."""
+    return (manifest.get("annotations") or {}).get(SERVED_ANNOTATION) != "none"
 
 
 # -- the HTTP API ------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def status_text(rows: list[dict]) -> str:
             current_env = row["env"]
             lines.append(("" if not lines else "\n") + f"{current_env}")
         flags = " [frozen]" if row["frozen"] else ""
-        version = row["version"] or "-"
+        version = row["version"] or "not served"
         line = f"  {row['name']:<{width}}  {version:<10} {_short(row['hash'])}{flags}"
         if row["rollout"]:
             from .model import Rollout
@@ -76,14 +76,16 @@ def live_at_text(answer: dict) -> str:
         if len(live["serving"]) > 1:
             total = sum(a["weight"] for a in live["serving"])
             share = f"  {100 * arm['weight'] / total:g} % ({arm['variant']})"
-        lines.append(f"  {arm['version']}  {arm['hash']}{share}")
+        lines.append(f"  {arm['version']}  {arm['hash']}{share}" if arm["hash"] else f"  not served{share}")
     if not live["serving"]:
-        lines.append("  nothing (no stable version)")
+        lines.append("  nothing: not served (no stable version)")
     if live["frozen"]:
         lines.append("  (the label was frozen)")
     lines.append(f"since event #{event['seq']} at {event['at']}: {event['kind']} by {event['actor']}"
                  + (f" — {event['reason']}" if event["reason"] else ""))
-    lines.append(f"Its text: promptc show {live['serving'][0]['hash'] if live['serving'] else '<hash>'}")
+    shown = next((a["hash"] for a in live["serving"] if a["hash"]), None)
+    if shown:
+        lines.append(f"Its text: promptc show {shown}")
     return "\n".join(lines)
 
 

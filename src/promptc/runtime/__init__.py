@@ -15,6 +15,7 @@ from .errors import (
     InputError,
     InputIssue,
     IntegrityError,
+    NotServed,
     PromptcRuntimeError,
     RenderError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "InputIssue",
     "IntegrityError",
     "Message",
+    "NotServed",
     "PromptcRuntimeError",
     "RenderError",
     "Rendered",

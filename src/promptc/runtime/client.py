@@ -12,6 +12,10 @@ and verify the bundle by hash, render, and say exactly what was rendered.
 - With a rollout in flight, `key` (a user id, an account id) picks the arm with the
   published bucketing function (`bucketing.py`): sticky while the rollout ramps. Without a
   key the stable bundle is served.
+- A first release (a prompt with no stable version in the environment) goes out as a
+  canary against an `off` share: keys bucketed into it, renders without a key, and every
+  key once the rollout is frozen or rolled back raise `NotServed` (with a trace of variant
+  "off"), so the caller keeps its path without the prompt. Nothing is recorded for them.
 - A registry outage does not take the service down: the client serves the last verified
   state and bundle it has and marks the trace `stale`, with the error. Only a client that
   never reached the registry, and has no cached bundle, raises.
@@ -38,8 +42,12 @@ from typing import Any, Callable, Mapping, Optional
 
 from .bucketing import bucket as bucket_of, choose
 from .bundle import Bundle, Rendered, load
-from .errors import PromptcRuntimeError
+from .errors import NotServed, PromptcRuntimeError
 from .otel import annotate_current_span
+
+
+#: The variant of keys a first release does not serve (promptc.registry.model.OFF).
+OFF = "off"
 
 
 class RegistryUnreachable(PromptcRuntimeError):
@@ -121,7 +129,7 @@ class Client:
             if cached is not None:
                 return cached[1], f"registry unreachable, serving the state cached {now - cached[0]:.0f} s ago: {exc}"
             raise RegistryUnreachable(f"cannot resolve {name} in {self.env}: {exc}") from None
-        if state is None or not state.serving():
+        if state is None:
             raise PromptcRuntimeError(f"{self.env} serves no version of {name}; promote one with "
                                       f"`promptc promote {name}@VERSION --env {self.env}`")
         self._states[name] = (now, state)
@@ -164,17 +172,25 @@ class Client:
             arms = state.serving()
             rollout = state.rollout if state.rollout is not None and state.rollout.status == "active" else None
             bucket = None
+            if not arms:
+                raise self._not_served(name, state, None, stale, "no version is served (a first release that "
+                                       "was frozen, rolled back or aborted)")
             if rollout is not None and key is not None and len(arms) > 1:
                 index = choose([a.weight for a in arms], rollout.salt, name, str(key))
                 arm = arms[index]
                 bucket = bucket_of(rollout.salt, name, str(key))
+            elif rollout is not None and len(arms) > 1 and state.stable is None:
+                raise self._not_served(name, state, None, stale, "a first release serves only keyed renders "
+                                       "(there is no stable version for a render without a key)")
             elif rollout is not None and len(arms) > 1:
-                arm = next((a for a in rollout.arms if a.hash == state.stable.hash), arms[0]) if state.stable \
-                    else arms[0]
+                arm = next((a for a in rollout.arms if a.hash == state.stable.hash), arms[0])
                 arm = replace(arm, variant="stable") if rollout.kind == "canary" else arm
                 unkeyed = True
             else:
                 arm = arms[0]
+            if not arm.served:
+                raise self._not_served(name, state, bucket, stale, "the key falls in the share a first release "
+                                       "does not serve yet")
             try:
                 bundle = self._bundle(arm.hash, arm.version)
             except PromptcRuntimeError:
@@ -190,6 +206,14 @@ class Client:
         if stale:
             trace["error"] = stale
         return bundle, trace, unkeyed
+
+    def _not_served(self, name: str, state, bucket: Optional[float], stale: Optional[str], why: str) -> NotServed:
+        trace = {"name": name, "version": None, "hash": None, "env": self.env, "variant": OFF, "bucket": bucket,
+                 "rollout": state.rollout.id if state.rollout is not None else None, "response_id": None,
+                 "stale": stale is not None}
+        if stale:
+            trace["error"] = stale
+        return NotServed(f"{self.env} does not serve {name} here: {why}", trace)
 
     def render(self, name: str, inputs: Optional[Mapping] = None, key: Optional[str] = None) -> Rendered:
         bundle, trace, unkeyed = self._resolve(name, key)

@@ -14,6 +14,20 @@ class PromptcRuntimeError(Exception):
     """Base class of every error the runtime raises on purpose."""
 
 
+class NotServed(PromptcRuntimeError):
+    """The environment deliberately serves no version of the prompt to this request.
+
+    A first release goes out as a canary against an `off` share: keys bucketed into it, every
+    key once the guard froze it, and every key after it was rolled back get nothing, because
+    there is no earlier version to fall back on. The caller runs the path it had before the
+    prompt existed. `trace` says why: name, env, variant "off", bucket, rollout (version,
+    hash and response_id are None, since nothing was rendered)."""
+
+    def __init__(self, message: str, trace: dict) -> None:
+        super().__init__(message)
+        self.trace = trace
+
+
 class BundleFormatError(PromptcRuntimeError):
     """The document is not a `promptc.bundle/v1` bundle: not JSON, wrong format or shape."""
 
