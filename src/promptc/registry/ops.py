@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable, Optional
 
-from promptc.runtime import BundleFormatError, IntegrityError, load as load_bundle, spec_hash
+from promptc.runtime.errors import BundleFormatError, IntegrityError
+from promptc.runtime.hashing import spec_hash
 
 from .model import Arm, Event, LabelState, RegistryError, RegistryUsageError, Release, Rollout
 from .store import Store, Transaction
@@ -147,6 +148,8 @@ def _stored_claim(raw: bytes, stored: set[tuple[str, str, str]]) -> Optional[tup
 
 
 def _verify_one(raw: bytes):
+    from promptc.runtime.bundle import load as load_bundle  # jsonschema: only when publishing
+
     try:
         bundle = load_bundle(raw)
     except (BundleFormatError, IntegrityError) as exc:
