@@ -48,3 +48,15 @@ def example_releases(root: Path) -> tuple[Path, dict[str, Path]]:
     second = driver.build(driver.open_project(project), out=root / "release-2")
     assert second.ok, [d.message for d in second.diagnostics]
     return project, {"1": root / "release-1", "2": root / "release-2"}
+
+
+def run_cli(*args: str, expect: int = 0) -> str:
+    """Run `promptc ARGS…` in-process; assert its exit code and that no traceback leaked."""
+    from click.testing import CliRunner
+
+    from promptc.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == expect, (args, result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    return result.output

@@ -18,9 +18,7 @@ import json
 import uuid
 
 import pytest
-from click.testing import CliRunner
 
-from promptc.cli import main
 from promptc.guard import rollouts
 from promptc.guard.config import GuardConfig
 from promptc.registry import ops, signals
@@ -30,17 +28,13 @@ from promptc.runtime import NotServed, PromptcRuntimeError, load_dir
 from promptc.runtime.bucketing import choose
 from promptc.runtime.client import Client
 
-from .helpers import example_releases
+from .helpers import example_releases, run_cli
 
 NAME = "support.answer"
 GOOD = json.dumps({"answer": "Refunded the second charge.", "citations": [], "escalate": False})
 
 
-def run(*args: str, expect: int = 0) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == expect, (args, result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    return result.output
+run = run_cli
 
 
 def later(at: str, minutes: float) -> str:

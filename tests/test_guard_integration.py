@@ -31,17 +31,13 @@ from promptc.runtime import load_dir
 from promptc.runtime.client import Client, UnknownResponse
 from promptc.runtime.otel import attributes
 
-from .helpers import example_releases
+from .helpers import example_releases, run_cli
 
 NAME = "support.answer"
 GOOD = json.dumps({"answer": "Refunded the second charge.", "citations": [], "escalate": False})
 
 
-def run(*args: str, expect: int = 0) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == expect, (args, result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    return result.output
+run = run_cli
 
 
 @pytest.fixture

@@ -12,21 +12,15 @@ import shutil
 from collections import Counter
 
 import pytest
-from click.testing import CliRunner
 
-from promptc.cli import main
 from promptc.registry.backends import open_store
 from promptc.runtime import load_dir
 from promptc.runtime.client import Client
 
-from .helpers import example_releases
+from .helpers import example_releases, run_cli
 
 
-def run(*args: str, expect: int = 0) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == expect, (args, result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    return result.output
+run = run_cli
 
 
 @pytest.fixture

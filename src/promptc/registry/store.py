@@ -25,6 +25,7 @@ Tables:
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
@@ -73,7 +74,7 @@ def _event(row) -> Event:
     return Event(int(seq), at, actor, kind, name, env, old, new, reason, json.loads(data), prev, hash_)
 
 
-class Store:
+class Store(ABC):
     """The registry's tables behind one connection. Subclasses supply the connection."""
 
     backend = "sql"
@@ -87,14 +88,17 @@ class Store:
 
     # -- the connection, supplied by a backend ---------------------------------------------
 
+    @abstractmethod
     def _execute(self, sql: str, params: tuple = ()) -> Any:
-        raise NotImplementedError
+        """Run one statement (`?` placeholders)."""
 
+    @abstractmethod
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        raise NotImplementedError
+        """Run one query and return all its rows."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the connection."""
 
     def __enter__(self) -> "Store":
         return self
