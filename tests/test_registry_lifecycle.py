@@ -248,3 +248,26 @@ def test_release_lifecycle_distributed_over_oci(releases, tmp_path, oci_registry
     # The lock (release 2) against what prod's deployment pulled (release 1 after the rollback).
     drift = json.loads(run("verify", "--env", "prod", "--dir", str(deployed), *reg, "--json", expect=1))
     assert ("support.answer", "file-differs") in {(i["name"], i["kind"]) for i in drift["items"]}
+
+
+@pytest.mark.parametrize("tamper, words", [
+    (["UPDATE events SET data = REPLACE(data, '2.0.0', '2.0.1') WHERE seq = 4"], "was edited"),
+    (["UPDATE events SET actor = 'mallory' WHERE seq = 3"], "was edited"),
+    (["DELETE FROM events WHERE seq = 3"], "removed or reordered"),
+    (["UPDATE events SET seq = -1 WHERE seq = 3", "UPDATE events SET seq = 3 WHERE seq = 4",
+      "UPDATE events SET seq = 4 WHERE seq = -1"], "reordered"),
+    (["DELETE FROM events WHERE seq = 5"], "removed from the end"),
+])
+def test_audit_verify_finds_each_kind_of_tampering(registry_url, releases, tamper, words):
+    project, dists = releases
+    reg = ["--registry", registry_url, "--project", str(project)]
+    run("publish", str(dists["1"]), *reg)  # events 1-2
+    run("promote", "support.answer@2.0.0", "--env", "staging", *reg)  # 3
+    run("promote", "support.answer@2.0.0", "--env", "prod", *reg)  # 4
+    run("freeze", "support.answer", "--env", "prod", *reg)  # 5
+    assert json.loads(run("audit", "verify", *reg, "--json"))["ok"]
+    with open_store(registry_url) as store:
+        for statement in tamper:
+            store._execute(statement)
+    report = json.loads(run("audit", "verify", *reg, "--json", expect=1))
+    assert any(words in p["message"] for p in report["problems"]), report

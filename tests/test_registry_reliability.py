@@ -246,21 +246,20 @@ def test_concurrent_writers_keep_one_chain(registry_url, base_bundle):
 # -- killed in the middle -------------------------------------------------------------------
 
 
-class SlowStatements:
-    """Every statement takes a millisecond longer, as over a slow disk or network. Checking
-    the bundles before `publish` opens its transaction costs more than the transaction's own
-    statements on a local database, so without this most random kills would land outside
-    it; the backend's statements and transactions are unchanged."""
+def slow_store(url: str):
+    """A store whose every statement takes a millisecond longer, as over a slow disk or
+    network. Checking the bundles before `publish` opens its transaction costs more than the
+    transaction's own statements on a local database, so without this most random kills
+    would land outside it; the backend's statements and transactions are unchanged."""
+    store = open_store(url)
+    execute = store._execute
 
-    def _execute(self, sql: str, params: tuple = ()):
-        result = super()._execute(sql, params)
+    def slowed(sql: str, params: tuple = ()):
+        result = execute(sql, params)
         time.sleep(STATEMENT_DELAY_S)
         return result
 
-
-def slow_store(url: str):
-    store = open_store(url)
-    store.__class__ = type(f"Slow{type(store).__name__}", (SlowStatements, type(store)), {})
+    store._execute = slowed
     return store
 
 

@@ -23,6 +23,10 @@ from .model import RegistryError, RegistryUnavailable, RegistryUsageError, parse
 from .store import Store
 
 
+#: How many chain problems `audit verify` prints; the first ones say where the damage starts.
+SHOWN_PROBLEMS = 20
+
+
 def registry_url(project_dir: Optional[Path], url: Optional[str]) -> tuple[Optional[str], Path]:
     """The registry address a command uses, and the project root it is relative to."""
     from ..config import find_root, load_project
@@ -396,8 +400,10 @@ def audit_verify(store: Store, as_json: bool, project_dir) -> None:
         echo_json({"events": len(events), "ok": not problems,
                    "problems": [{"seq": p.seq, "message": p.message} for p in problems]})
     else:
-        for p in problems:
+        for p in problems[:SHOWN_PROBLEMS]:
             click.echo(f"event #{p.seq}: {p.message}")
+        if len(problems) > SHOWN_PROBLEMS:
+            click.echo(f"… and {len(problems) - SHOWN_PROBLEMS} more (--json lists them all)")
         if problems:
             click.echo(f"The audit log is broken: {len(problems)} problem(s) in {len(events)} events.", err=True)
         else:

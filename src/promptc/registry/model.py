@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
@@ -196,12 +197,19 @@ class LabelState:
         return replace(self, stable=release, prior=prior)
 
 
+def encode_data(data: dict) -> str:
+    """An event's `data` as stored: compact JSON with sorted keys."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class Event:
     """One entry of the append-only audit log.
 
-    `hash` is the sha256 of the canonical JSON of every other field, `prev` included, so
-    editing, removing or reordering any event breaks the chain from there on."""
+    `hash` is the sha256 of the canonical JSON of every other field, `prev` included, with
+    `data` (the label state the event left behind, which can be large) standing in as the
+    sha256 of its stored JSON text. Editing, removing or reordering any event breaks the
+    chain from there on, and checking 100,000 events hashes small documents only."""
 
     seq: int
     at: str
@@ -215,17 +223,24 @@ class Event:
     data: dict = field(default_factory=dict)
     prev: str = ""
     hash: str = ""
+    #: `data` exactly as stored (set when read from or written to a store).
+    data_text: str = field(default="", compare=False, repr=False)
 
     def body(self) -> dict:
         return {"seq": self.seq, "at": self.at, "actor": self.actor, "kind": self.kind, "name": self.name,
                 "env": self.env, "old_hash": self.old_hash, "new_hash": self.new_hash, "reason": self.reason,
                 "data": self.data, "prev": self.prev}
 
+    def stored_data(self) -> str:
+        return self.data_text or encode_data(self.data)
+
     def computed_hash(self) -> str:
-        return "sha256:" + hashlib.sha256(canonical_json(self.body())).hexdigest()
+        digest = hashlib.sha256(self.stored_data().encode("utf-8")).hexdigest()
+        return "sha256:" + hashlib.sha256(canonical_json({**self.body(), "data": "sha256:" + digest})).hexdigest()
 
     def sealed(self) -> "Event":
-        return replace(self, hash=self.computed_hash())
+        stored = replace(self, data_text=self.stored_data())
+        return replace(stored, hash=stored.computed_hash())
 
     def state(self) -> Optional[LabelState]:
         """The label state this event left behind (None for events without a label)."""

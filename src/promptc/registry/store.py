@@ -71,7 +71,8 @@ _EVENT_COLUMNS = "seq, at, actor, kind, name, env, old_hash, new_hash, reason, d
 
 def _event(row) -> Event:
     seq, at, actor, kind, name, env, old, new, reason, data, prev, hash_ = row
-    return Event(int(seq), at, actor, kind, name, env, old, new, reason, json.loads(data), prev, hash_)
+    return Event(int(seq), at, actor, kind, name, env, old, new, reason, json.loads(data), prev, hash_,
+                 data_text=data)
 
 
 class Store(ABC):
@@ -284,7 +285,7 @@ class Transaction:
         event = Event(self.seq + 1, at, actor, kind, name, env, old_hash, new_hash, reason, body, self.hash).sealed()
         self.store._execute(f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (event.seq, event.at, event.actor, event.kind, event.name, event.env, event.old_hash,
-                             event.new_hash, event.reason, json.dumps(event.data, sort_keys=True, ensure_ascii=False),
+                             event.new_hash, event.reason, event.data_text,
                              event.prev, event.hash))
         if state is not None:
             self.store._execute(
