@@ -8,7 +8,8 @@ with a `postgresql://` URL it is written to that (empty) database. The log is ge
 through the registry's own transaction API (promotions, canary steps, rollbacks across
 three environments), so every event is chained and each label's state is real.
 
-Timings: in-process query latency (p50/p95 over many random labels and instants), the
+Timings: in-process query latency (p50/p95 over many random labels and instants) and the
+time to check the whole audit chain, the
 same answers through the command line (whole-process wall time, which includes Python's
 start-up), and `Client.render` with a warm cache (label state within its TTL, bundle
 verified once) with and without a rollout in flight.
@@ -126,7 +127,13 @@ def time_queries(store, instants, names, rng) -> dict:
         t = time.perf_counter()
         queries.status(store, env)
         status.append(time.perf_counter() - t)
-    return {"history_at": percentiles(history), "status_env": percentiles(status)}
+    from promptc.registry.model import verify_chain
+
+    started = time.perf_counter()
+    problems = verify_chain(list(store.iter_events()), store.head())
+    assert not problems, problems[:3]
+    return {"history_at": percentiles(history), "status_env": percentiles(status),
+            "audit_verify_seconds": round(time.perf_counter() - started, 2)}
 
 
 def time_cli(url: str, instants, rng) -> dict:
