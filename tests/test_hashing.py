@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import rfc8785
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from promptc.registry.model import _flat_canonical
 from promptc.runtime.hashing import canonical_json
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1),
@@ -35,11 +36,10 @@ def test_astral_keys_sort_by_utf16_code_units() -> None:
     assert canonical_json(value).decode().index("\U0001F600") < canonical_json(value).decode().index("\uff01")
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(["seq", "at", "actor", "kind", "name", "reason", "prev", "data"]),
                        st.one_of(st.none(), st.text(), st.integers(-(2**53 - 1), 2**53 - 1)), max_size=8))
 def test_event_bodies_hash_as_rfc8785(body):
-    from promptc.registry.model import _flat_canonical
-
     try:
         expected = rfc8785.dumps(body)
     except Exception:
