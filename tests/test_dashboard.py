@@ -164,6 +164,22 @@ def test_chain_tampering_shows_on_the_history_page(registry: Path, tmp_path: Pat
     assert "Audit chain broken" in text and "event #5" in text
 
 
+def test_tampering_after_a_check_shows_once_the_check_is_stale(registry: Path, tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from promptc.dashboard import views_history
+
+    copy = tmp_path / "registry.db"
+    shutil.copy(registry, copy)
+    app = create_app(str(copy)).test_client()
+    assert "Audit chain broken" not in _text(app.get("/history/support.answer/prod"))
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+    monkeypatch.setattr(views_history, "CHAIN_CHECK_TTL_S", 0.0)
+    text = _text(app.get("/history/support.answer/prod"))
+    assert "Audit chain broken" in text and "event #3" in text
+
+
 def test_matrix_shows_live_versions_and_commands(client) -> None:
     text = _text(client.get("/"))
     for needle in ("support.answer", "sales.outreach", "maria.lopez@ledgerly.example", "high", "canary 2.0.3 at 10 %",

@@ -28,13 +28,28 @@ class ChainStatus:
         return not self.problems
 
 
+#: How long a full check of the chain is reused while the log's head stays the same. Walking
+#: 100,000 events takes seconds; an edit to an old event changes nothing cheaper to watch
+#: than the events themselves, so the check is redone at least this often, never skipped.
+CHAIN_CHECK_TTL_S = 30.0
+_checked: dict[str, tuple[float, tuple[int, str], ChainStatus]] = {}
+
+
 def chain_status() -> ChainStatus:
-    """Walk the whole log and check every link, as `promptc audit verify` does. Never cached:
-    an edit to an old event does not change anything cheaper to watch than the events."""
+    """Walk the whole log and check every link, as `promptc audit verify` does (reusing a
+    check under `CHAIN_CHECK_TTL_S` old while the head has not moved)."""
+    import time
+
     s = store()
-    events = list(s.iter_events())
     head = s.head()
-    return ChainStatus(len(events), head[0], verify_chain(events, head))
+    now = time.monotonic()
+    cached = _checked.get(s.url)
+    if cached is not None and cached[1] == head and now - cached[0] < CHAIN_CHECK_TTL_S:
+        return cached[2]
+    events = list(s.iter_events())
+    status = ChainStatus(len(events), head[0], verify_chain(events, head))
+    _checked[s.url] = (now, head, status)
+    return status
 
 
 def _before() -> Optional[int]:
