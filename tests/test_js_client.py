@@ -299,3 +299,24 @@ def test_a_first_release_over_oci_serves_the_same_keys_as_python_and_nothing_onc
     ended = compare(driver_factory(repo).ask("support.answer", INPUTS, keys + [None]))
     assert {(t["variant"], t["rollout"]) for t in ended} == {("off", None)}
     assert driver_factory(repo).render("sales.outreach", OUTREACH, "user-1")["trace"]["version"] == "0.4.0"
+
+
+def test_the_python_client_reads_the_same_labels_from_oci(built, tmp_path, oci_registry, driver_factory):
+    """`Client(registry="oci://…")`: the Python client over the OCI mirror gives the JS
+    client's traces and renders the same bytes; a label move reaches it after the push."""
+    from promptc.runtime.client import Client as PythonClient
+
+    release = Release(built, tmp_path, oci_registry.url)
+    keys = [f"user-{i}" for i in range(120)]
+    answer = driver_factory(release.repo).ask("support.answer", INPUTS, keys + [None])
+    assert answer["ok"], answer
+    fields = ("name", "version", "hash", "env", "variant", "bucket", "rollout", "stale")
+    with PythonClient(release.repo, "prod", ttl=0) as python:
+        for key, result in zip(keys + [None], answer["results"]):
+            rendered = python.render("support.answer", INPUTS, key=key)
+            assert {f: result["trace"][f] for f in fields} == {f: rendered.trace[f] for f in fields}, key
+            assert [{"role": m.role, "content": m.content} for m in rendered.messages] == result["messages"]
+        with release.store() as store:
+            ops.rollback(store, "support.answer", "prod", "test")
+        release.push()
+        assert {python.resolve("support.answer", k)[1]["variant"] for k in keys} == {"stable"}

@@ -54,6 +54,10 @@ class RegistryUnreachable(PromptcRuntimeError):
     """The registry could not be read and nothing usable is cached."""
 
 
+def _is_oci(registry: Any) -> bool:
+    return isinstance(registry, str) and registry.startswith(("oci://", "oci+http://"))
+
+
 class UnknownResponse(PromptcRuntimeError):
     """A response id that neither this client nor the registry has recorded."""
 
@@ -90,7 +94,8 @@ class Client:
         self._states: dict[str, tuple[float, Any]] = {}  # name → (fetched at, LabelState)
         self._bundles: dict[str, Bundle] = {}
         self._traces: dict[str, dict] = {}
-        self._signals = signals
+        # An OCI registry distributes bundles and labels but keeps no signals.
+        self._signals = signals and not _is_oci(registry)
         self._flush_interval = flush_interval
         self._recorder = None
         self._exposures: dict[str, Any] = {}  # response_id → signals.Exposure, the newest renders
@@ -104,6 +109,10 @@ class Client:
             registry = self._registry
             if hasattr(registry, "label") and hasattr(registry, "bundle_text"):
                 self._store = registry
+            elif _is_oci(registry):
+                from promptc.registry.oci_labels import OciLabels
+
+                self._store = OciLabels(os.fspath(registry))
             else:
                 self._store = open_store(os.fspath(registry), readonly=False)
         return self._store
