@@ -14,7 +14,7 @@ from typing import Sequence
 import click
 
 from . import __version__
-from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard, lazy_module
+from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard, lazy_module, write_output
 from .diagnostics import Diagnostic, Severity, render_json, render_text
 from .progress import Progress
 
@@ -462,16 +462,7 @@ def export_command(name: str | None, fmt: str, inputs_file: Path | None, project
         text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     for note in notes:
         click.echo(f"note: {note}", err=True)
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    from .emit.bundle import atomic_write
-
-    try:
-        atomic_write(out, text.encode("utf-8"))
-    except OSError as exc:
-        raise driver.UsageError(f"cannot write `{out}`: {exc.strerror or exc}") from None
-    click.echo(f"wrote {out}", err=True)
+    write_output(text, out)
 
 
 @main.command("lsp")

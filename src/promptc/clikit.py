@@ -98,3 +98,17 @@ def lazy_module(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+def write_output(text: str, out) -> None:
+    """Print `text`, or with `--out FILE` write it atomically (a crash leaves the old file)."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from .atomic import atomic_write
+
+    try:
+        atomic_write(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write `{out}`: {exc.strerror or exc}") from None
+    click.echo(f"wrote {out}", err=True)

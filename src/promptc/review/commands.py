@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..atomic import atomic_write
-from ..clikit import EXIT_FINDINGS, UsageError, color, echo_json, guard, lazy_module
+from ..clikit import EXIT_FINDINGS, UsageError, color, echo_json, guard, write_output, lazy_module
 from .render import short_hash as short
 
 if TYPE_CHECKING:
@@ -150,14 +150,7 @@ def report_command(rev: str, fmt: str, out: Path | None, authors: tuple[str, ...
     else:
         text = markdown.render(comparison, verdict, project.config.review.max_report_chars,
                                diff_command=f"promptc diff --base {rev}")
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        atomic_write(out, text.encode("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot write `{out}`: {exc.strerror or exc}") from None
-    click.echo(f"wrote {out}", err=True)
+    write_output(text, out)
 
 
 @click.command("gate")
