@@ -85,8 +85,11 @@ class Rollout:
 
     def minute(self, weight: float) -> bool:
         """Simulate one minute at candidate weight `weight`; True once breached."""
+        return self.observe(candidate_exposures(self.rng, weight))
+
+    def observe(self, n_c: int) -> bool:
+        """One minute in which the candidate served `n_c` of PER_MINUTE responses."""
         rng = self.rng
-        n_c = candidate_exposures(rng, weight)
         n_s = PER_MINUTE - n_c
         self.candidate_exposures += n_c
         self.minutes += 1
@@ -145,6 +148,29 @@ def test_no_regression_false_freeze_rate_at_most_alpha():
 def test_two_fold_regression_caught_before_the_50_percent_step():
     caught = sum(staged_rollout(2_000_000 + run, 2 * BASE_RATE)[0] for run in range(RUNS))
     assert caught / RUNS >= 0.95
+
+
+def test_alpha_split_over_metrics_bounds_the_family_false_freeze_rate():
+    """Three guarded metrics at different base rates, each tested at alpha/3 (Bonferroni)
+    on the same traffic, no regression: a rollout freezes when any metric breaches, and that
+    happens in at most alpha of the rollouts."""
+    rates = (0.02, 0.05, 0.01)
+    alpha_metric = split_alpha(ALPHA, len(rates))
+    runs = 300
+    freezes = 0
+    for run in range(runs):
+        traffic = random.Random(4_000_000 + run)
+        metrics = [Rollout(random.Random(5_000_000 + 10 * run + i), rate, rate, alpha_metric)
+                   for i, rate in enumerate(rates)]
+        schedule = [0.01] * 60 + [0.10] * 30 + [0.50] * 30
+        breached = False
+        for weight in schedule:
+            n_c = candidate_exposures(traffic, weight)
+            if any([m.observe(n_c) for m in metrics]):  # every metric sees the minute
+                breached = True
+                break
+        freezes += breached
+    assert freezes / runs <= ALPHA
 
 
 def test_gross_regression_caught_at_the_1_percent_step():
