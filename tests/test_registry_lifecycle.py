@@ -153,7 +153,8 @@ def test_split_and_abort(registry_url, releases):
     (["rollout", "support.answer", "--env", "prod", "--candidate", "2.0.0", "--percent", "150"], 2, "at most 100"),
     (["rollout", "support.answer", "--env", "prod", "--split", "2.0.0"], 2, "VERSION=WEIGHT"),
     (["history", "support.answer", "--env", "prod", "--at", "yesterday"], 2, "ISO 8601"),
-    (["show", "zz"], 1, "neither NAME@VERSION nor a bundle hash"),
+    (["show", "zz"], 2, "neither NAME@VERSION nor a bundle hash"),
+    (["show", "sha256:" + "ab" * 32], 1, "no bundle with hash"),
 ])
 def test_clear_errors(tmp_path, releases, args, code, words):
     project, dists = releases

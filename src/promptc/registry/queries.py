@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from .model import Event, LabelState, RegistryError
+from .model import Event, LabelState, RegistryError, RegistryUsageError
 from .ops import describe_rollout
 from .store import Store
 
@@ -104,8 +104,8 @@ def find_bundle(store: Store, ref: str) -> dict:
         return json.loads(store.bundle_text(hash_, version))
     digits = ref.removeprefix("sha256:")
     if len(digits) < 12 or any(c not in "0123456789abcdef" for c in digits):
-        raise RegistryError(f"`{ref}` is neither NAME@VERSION nor a bundle hash (sha256:… or at least "
-                            "12 hex digits)")
+        raise RegistryUsageError(f"`{ref}` is neither NAME@VERSION nor a bundle hash (sha256:… or at least "
+                                 "12 hex digits)")
     found = store.find_hashes(digits)
     if not found:
         raise RegistryError(f"no bundle with hash {ref} in the registry")
