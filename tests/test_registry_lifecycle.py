@@ -272,3 +272,15 @@ def test_audit_verify_finds_each_kind_of_tampering(registry_url, releases, tampe
             store._execute(statement)
     report = json.loads(run("audit", "verify", *reg, "--json", expect=1))
     assert any(words in p["message"] for p in report["problems"]), report
+
+
+def test_only_publish_creates_the_default_registry(tmp_path, releases):
+    project, dists = releases
+    default = project / ".promptc" / "registry.db"
+    for args in (["status"], ["promote", "support.answer@2.0.0", "--env", "prod"], ["guard", "check"],
+                 ["audit", "verify"]):
+        out = run(*args, "--project", str(project), expect=1)
+        assert "nothing has been published yet" in out and not default.exists(), args
+    run("publish", str(dists["2"]), "--project", str(project))
+    assert default.is_file()
+    run("promote", "support.answer@2.0.1", "--env", "prod", "--project", str(project))

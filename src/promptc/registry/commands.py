@@ -18,7 +18,7 @@ import click
 
 from ..clikit import EXIT_FINDINGS, Findings, UsageError, echo_json, guard
 from . import ops, queries
-from .backends import open_store
+from .backends import DEFAULT_FILE, open_store
 from .model import RegistryError, RegistryUnavailable, RegistryUsageError, parse_time
 from .store import Store
 
@@ -39,9 +39,21 @@ def registry_url(project_dir: Optional[Path], url: Optional[str]) -> tuple[Optio
     return url or project.config.registry.url or os.environ.get("PROMPTC_REGISTRY") or None, project.root
 
 
-def open_registry(project_dir: Optional[Path], url: Optional[str], readonly: bool = False) -> Store:
+def open_registry(project_dir: Optional[Path], url: Optional[str], readonly: bool = False,
+                  create: bool = False) -> Store:
+    """The registry a command works on. Only `publish` creates the project's default file:
+    any other command run where nothing was published says so instead of leaving an empty
+    registry behind."""
     address, root = registry_url(project_dir, url)
+    if address is None and not create and not (root / DEFAULT_FILE).is_file():
+        raise RegistryUnavailable(f"no registry at {root / DEFAULT_FILE}: nothing has been published yet "
+                                  "(`promptc publish` creates it; --registry names another)")
     return open_store(address, root, readonly)
+
+
+def creates(fn: Callable) -> Callable:
+    fn.creates = True
+    return fn
 
 
 def registry_command(fn: Callable) -> Callable:
@@ -56,7 +68,8 @@ def registry_command(fn: Callable) -> Callable:
     @guard
     def wrapper(*args, registry: Optional[str], project_dir: Optional[Path], as_json: bool, **kwargs):
         try:
-            store = open_registry(project_dir, registry, readonly=getattr(fn, "readonly", False))
+            store = open_registry(project_dir, registry, readonly=getattr(fn, "readonly", False),
+                                  create=getattr(fn, "creates", False))
             with store:
                 return fn(*args, store=store, as_json=as_json, project_dir=project_dir, **kwargs)
         except RegistryUsageError as exc:
@@ -89,6 +102,7 @@ def _event_out(event, as_json: bool, text: str) -> None:
 @click.option("--actor", default=None, help="Who publishes (default: $PROMPTC_ACTOR, else the OS user).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
 @registry_command
+@creates
 def publish(directory: Optional[Path], actor: Optional[str], quiet: bool, store: Store, as_json: bool,
             project_dir) -> None:
     """Store every built bundle of DIRECTORY (a project's out directory, a project, or bundle
