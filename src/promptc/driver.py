@@ -553,7 +553,7 @@ def _rewrite_version(project: Project, compiled: CompileResult, name: str, versi
     span = compiled.graph.headers[name].version_span
     path = project.root / src.path
     if span is None:
-        raise UsageError(f"{module.path} has no `version:` to bump")
+        raise UsageError(f"{src.path} has no `version:` to bump; add `version: X.Y.Z` to its front matter")
     start = src.offset(span.line, span.column)
     end = src.offset(span.end_line, span.end_column)
     text = src.text[:start] + version + src.text[end:]
