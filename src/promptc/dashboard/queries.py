@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from promptc.registry.model import Event
-from promptc.registry.store import _EVENT_COLUMNS, _event, Store
+from promptc.registry import signals
+from promptc.registry.store import Store
 
 #: Bucket signals by hour up to this span, by day beyond it: a chart keeps a few hundred
 #: points per line however long the history is.
@@ -77,45 +78,11 @@ def parse_rollout_id(rollout_id: str) -> Optional[tuple[str, str, int]]:
 
 
 def rollout_events(store: Store, rollout_id: str, limit: int = 1000) -> list[Event]:
-    """Every event of one rollout (start, ramps, breach, end), oldest first. A rollout's id
-    names the event that started it, so the scan begins there rather than at the log's start."""
+    """Every event of one rollout (start, ramps, breach, end), oldest first."""
     parsed = parse_rollout_id(rollout_id)
     if parsed is None:
         return []
-    name, env, seq = parsed
-    rows = store._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE name = ? AND env = ? AND seq >= ? "
-                        f"ORDER BY seq LIMIT {int(limit)}", (name, env, seq))
-    return [e for e in map(_event, rows) if e.data.get("rollout") == rollout_id]
-
-
-def label_events(store: Store, name: str, env: str, *, before: Optional[int] = None,
-                 limit: int = 100) -> list[Event]:
-    """A page of the label's timeline, newest first, older than event `before`."""
-    sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE name = ? AND env = ?"
-    params: tuple = (name, env)
-    if before is not None:
-        sql += " AND seq < ?"
-        params += (before,)
-    sql += f" ORDER BY seq DESC LIMIT {int(limit)}"
-    return [_event(r) for r in store._query(sql, params)]
-
-
-def events_between(store: Store, name: str, env: str, start: str, end: str, limit: int = 400) -> list[Event]:
-    """The label's events from `start` to `end` (stored time text), oldest first."""
-    rows = store._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE name = ? AND env = ? AND at >= ? AND at <= ? "
-                        f"ORDER BY seq LIMIT {int(limit)}", (name, env, start, end))
-    return [_event(r) for r in rows]
-
-
-def recent_events(store: Store, *, before: Optional[int] = None, limit: int = 100) -> list[Event]:
-    """A page of the whole audit log, newest first."""
-    sql = f"SELECT {_EVENT_COLUMNS} FROM events"
-    params: tuple = ()
-    if before is not None:
-        sql += " WHERE seq < ?"
-        params = (before,)
-    sql += f" ORDER BY seq DESC LIMIT {int(limit)}"
-    return [_event(r) for r in store._query(sql, params)]
+    return signals.rollout_events(store, parsed[0], parsed[1], rollout_id, limit)
 
 
 def signal_envs(store: Store, name: str) -> list[str]:

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from promptc.registry.model import ChainProblem, Event, RegistryError, parse_time, verify_chain
 
-from . import present, queries
+from . import present
 from .app import BadRequest, Missing, known_prompt, store
 
 blueprint = Blueprint("history", __name__)
@@ -87,7 +87,7 @@ def label(name: str, env: str):
     known_prompt(name)
     s = store()
     before = _before()
-    events = queries.label_events(s, name, env, before=before, limit=PAGE + 1)
+    events = s.events(name, env, before=before, limit=PAGE + 1, newest_first=True)
     state = s.label(name, env)
     if state is None and not events and before is None:
         envs = [l.env for l in s.labels() if l.name == name]
@@ -115,7 +115,7 @@ def audit():
     """The whole log, newest first, with the chain's verification."""
     s = store()
     before = _before()
-    events = queries.recent_events(s, before=before, limit=PAGE + 1)
+    events = s.events(before=before, limit=PAGE + 1, newest_first=True)
     more = len(events) > PAGE
     events = events[:PAGE]
     versions: dict[str, str] = {}

@@ -90,7 +90,7 @@ def signals(name: str):
     if env in envs:
         span = queries.signal_span(s, name, env)
         buckets, width = queries.signal_buckets(s, name, env, span)
-        events = queries.events_between(s, name, env, _event_floor(span[0]), "9999")
+        events = s.events(name, env, since=_event_floor(span[0]), limit=400)
         charts = [(c.metric, svg(c.svg)) for c in signalview.charts(buckets, {h: v for v, h, _ in versions}, events)]
     return render_template("signals.html", name=name, env=env, envs=envs, charts=charts, span=span,
                            bucket="hour" if width == 13 else "day")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .model import Event, RegistryError
-from .store import _EVENT_COLUMNS, Store, _event
+from .store import Store
 
 #: Signals that are events: reporting one says the response had it. Reporting False or 0
 #: records nothing, since absence is the default and a later True must still land.
@@ -261,14 +261,14 @@ def summary(store: Store, env: str, name: str, since: str = "") -> list[dict]:
     return list(out.values())
 
 
-def rollout_events(store: Store, name: str, env: str, rollout_id: str) -> list[Event]:
+def rollout_events(store: Store, name: str, env: str, rollout_id: str,
+                   limit: Optional[int] = None) -> list[Event]:
     """The audit events of one rollout, oldest first. A rollout's id ends in the sequence
     number of the event that created it, so the scan starts there."""
     _, _, tail = rollout_id.rpartition("#")
     first = int(tail) if tail.isdigit() else 0
-    rows = store._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE name = ? AND env = ? AND seq >= ? ORDER BY seq",
-                        (name, env, first))
-    return [e for e in map(_event, rows) if e.data.get("rollout") == rollout_id]
+    events = store.events(name, env, limit=limit, from_seq=first)
+    return [e for e in events if e.data.get("rollout") == rollout_id]
 
 
 # -- the decision log --------------------------------------------------------------------------

@@ -175,16 +175,17 @@ class Store(ABC):
         seq, hash_ = self._query("SELECT seq, hash FROM head WHERE id = 1")[0]
         return int(seq), hash_
 
-    def events(self, name: Optional[str] = None, env: Optional[str] = None,
-               until: Optional[str] = None, limit: Optional[int] = None, newest_first: bool = False) -> list[Event]:
+    def events(self, name: Optional[str] = None, env: Optional[str] = None, until: Optional[str] = None,
+               limit: Optional[int] = None, newest_first: bool = False, *, since: Optional[str] = None,
+               before: Optional[int] = None, from_seq: Optional[int] = None) -> list[Event]:
+        """Events of a label (or of the whole log), between the times `since` and `until`
+        (stored text), with `seq` from `from_seq` and below `before` (for paging)."""
         where, params = [], []
-        for column, value in (("name", name), ("env", env)):
+        for clause, value in (("name = ?", name), ("env = ?", env), ("at >= ?", since), ("at <= ?", until),
+                              ("seq >= ?", from_seq), ("seq < ?", before)):
             if value is not None:
-                where.append(f"{column} = ?")
+                where.append(clause)
                 params.append(value)
-        if until is not None:
-            where.append("at <= ?")
-            params.append(until)
         sql = f"SELECT {_EVENT_COLUMNS} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
