@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from promptc.registry.model import Event
+from promptc.registry.model import Event, instant
 from promptc.registry import signals
 from promptc.registry.store import Store
 
@@ -122,16 +122,13 @@ def parse_instant(text: Optional[str]) -> Optional[dt.datetime]:
     `2026-03-15T14` / `2026-03-15`) as an aware UTC datetime; None if it is not one."""
     if not text:
         return None
-    raw = text.strip().rstrip("Zz")
-    if len(raw) == 13:  # an hour bucket
-        raw += ":00"
+    raw = text.strip()
+    if len(raw.rstrip("Zz")) == 13:  # an hour bucket
+        raw = raw.rstrip("Zz") + ":00"
     try:
-        moment = dt.datetime.fromisoformat(raw)
+        return instant(raw)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
 
 
 def arm_responses(store: Store, name: str, env: str, hash_: str, since: str) -> int:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from promptc.registry import ops, signals
-from promptc.registry.model import LabelState, RegistryError, Rollout, format_time
+from promptc.registry.model import LabelState, RegistryError, Rollout, format_time, instant
 from promptc.registry.store import Store
 
 from .advance import AdvanceGate, advance_gate
@@ -49,10 +49,7 @@ MIN_CUTOFF_SAMPLE = 30
 GUARD_ACTOR = "promptc-guard"
 
 
-def parse_at(text: str) -> dt.datetime:
-    raw = text[:-1] + "+00:00" if text.endswith("Z") else text
-    moment = dt.datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+parse_at = instant  # a stored time as an aware UTC datetime
 
 
 @dataclass(frozen=True)

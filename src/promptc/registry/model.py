@@ -49,20 +49,25 @@ def format_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_time(text: str) -> str:
-    """Normalise a user-given instant (`2026-03-15T14:47Z`, `…:00+01:00`, a date) to the
-    stored form. A time without a zone is taken as UTC."""
+def instant(text: str) -> dt.datetime:
+    """An ISO 8601 instant (`2026-03-15T14:47Z`, `…:00+01:00`, a date) as an aware UTC
+    datetime; a time without a zone is taken as UTC. Raises ValueError for anything else."""
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
+    moment = dt.datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def parse_time(text: str) -> str:
+    """Normalise a user-given instant to the stored form."""
     try:
-        moment = dt.datetime.fromisoformat(raw)
+        return format_time(instant(text))
     except ValueError:
         raise RegistryUsageError(f"`{text}` is not a time; write it as ISO 8601 in UTC, such as "
                                  "2026-03-15T14:47:00Z") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return format_time(moment)
 
 
 #: The variant of a first-release canary's other share: keys bucketed into it are not

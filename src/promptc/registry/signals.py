@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .model import Event, RegistryError
+from .model import Event, RegistryError, instant
 from .store import Store
 
 #: Signals that are events: reporting one says the response had it. Reporting False or 0
@@ -63,11 +63,8 @@ def minute_of(moment: Any) -> str:
     if isinstance(moment, (int, float)) and not isinstance(moment, bool):
         moment = dt.datetime.fromtimestamp(float(moment), dt.timezone.utc)
     elif isinstance(moment, str):
-        raw = moment.strip()
-        if raw.endswith(("Z", "z")):
-            raw = raw[:-1] + "+00:00"
         try:
-            moment = dt.datetime.fromisoformat(raw)
+            moment = instant(moment)
         except ValueError:
             raise SignalError(f"`{moment}` is not an ISO 8601 time such as 2026-03-15T14:47:05Z") from None
     if not isinstance(moment, dt.datetime):
