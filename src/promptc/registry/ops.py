@@ -287,7 +287,7 @@ def rollout(store: Store, name: str, env: str, candidate: str, percent: int, act
                              new_hash=release.hash, state=done, data={"rollout": rollout_.id})
         other_arm, cand_arm = rollout_.arms
         ramped = replace(rollout_, arms=(replace(other_arm, weight=BASIS - percent), replace(cand_arm, weight=percent)),
-                         step=percent / 100, started=rollout_.started or _pending_time(tx))
+                         step=percent / 100, started=rollout_.started or tx.now())
         what = "first release of " if ramped.first_release else ""
         return tx.append(kind, name, env, actor=actor,
                          reason=reason or f"{what}{name}@{candidate} at {percent / 100:g} %",
@@ -306,7 +306,7 @@ def split(store: Store, name: str, env: str, arms: list[tuple[str, int]], actor:
                                 f"abort it first with `promptc rollout {name} --env {env} --abort`")
         resolved = [Arm(version, version, resolve(tx, name, version).hash, weight) for version, weight in arms]
         rollout_id = f"{name}@{env}#{tx.seq + 1}"
-        rollout_ = Rollout(rollout_id, "split", rollout_id, tuple(resolved), _pending_time(tx))
+        rollout_ = Rollout(rollout_id, "split", rollout_id, tuple(resolved), tx.now())
         stable = state.stable or Release(resolved[0].version, resolved[0].hash)
         new_state = replace(state, stable=stable, rollout=rollout_)
         text = ", ".join(f"{a.version}={a.weight}" for a in resolved)
@@ -387,12 +387,6 @@ def resume(store: Store, name: str, env: str, actor: str, reason: str = "") -> E
 def _candidate_hash(rollout_: Rollout) -> Optional[str]:
     arm = rollout_.arm("candidate")
     return arm.hash if arm else None
-
-
-def _pending_time(tx: Transaction) -> str:
-    from .model import utc_now
-
-    return max(utc_now(), tx.at)
 
 
 def _describe(rollout_: Rollout) -> str:

@@ -261,6 +261,10 @@ class Transaction:
     def label(self, name: str, env: str) -> LabelState:
         return self.store.label(name, env) or LabelState(name, env)
 
+    def now(self) -> str:
+        """The time of the next event: never earlier than the log's last one."""
+        return max(utc_now(), self.at)
+
     def put_bundle(self, hash_: str, name: str, version: str, document: str) -> bool:
         """Store a bundle; True if it was new. A different bundle under a stored `name@version`
         is refused: a version never names two behaviours."""
@@ -282,7 +286,7 @@ class Transaction:
         body = dict(data or {})
         if state is not None:
             body["state"] = state.to_json()
-        at = max(utc_now(), self.at)  # the log's times never go backwards
+        at = self.now()
         event = Event(self.seq + 1, at, actor, kind, name, env, old_hash, new_hash, reason, body, self.hash).sealed()
         self.store._execute(f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (event.seq, event.at, event.actor, event.kind, event.name, event.env, event.old_hash,
