@@ -56,6 +56,34 @@ def creates(fn: Callable) -> Callable:
     return fn
 
 
+def bundle_files(sources: tuple[Path, ...], verb: str, project_dir: Optional[Path] = None) -> list[Path]:
+    """The bundle files named on the command line: files as given, directories searched
+    for `*.json` (without index.json), a project directory meaning its built bundles, and
+    nothing meaning the current (or --project) project's built bundles."""
+    from ..config import find_root, load_project
+
+    if not sources:
+        root = find_root(Path(project_dir or ".").resolve())
+        if root is None:
+            raise UsageError(f"name the bundles to {verb} (a dist/ directory or bundle files), or run this in a "
+                             "promptc project after `promptc build`")
+        sources = (load_project(root)[0].out_dir,)
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            if find_root(source) == source.resolve():
+                source = load_project(source.resolve())[0].out_dir
+            found = sorted(p for p in source.rglob("*.json") if p.name != "index.json" and p.is_file())
+            if not found:
+                raise UsageError(f"no bundles in {source}; build them with `promptc build`")
+            files += found
+        elif source.is_file():
+            files.append(source)
+        else:
+            raise UsageError(f"`{source}` does not exist")
+    return files
+
+
 def registry_command(fn: Callable) -> Callable:
     """Adds --registry/--project/--json, opens the store, and maps registry errors to exits."""
 
@@ -107,15 +135,7 @@ def publish(directory: Optional[Path], actor: Optional[str], quiet: bool, store:
             project_dir) -> None:
     """Store every built bundle of DIRECTORY (a project's out directory, a project, or bundle
     files' folder) in the registry. Storing a bundle twice does nothing."""
-    from ..driver import open_project
-
-    folder = directory
-    if folder is None or (folder / "promptc.toml").is_file() or not any(folder.glob("*.json")):
-        project = open_project(folder or project_dir)
-        folder = project.out_dir
-    files = sorted(p for p in folder.glob("*.json") if p.name != "index.json") if folder.is_dir() else []
-    if not files:
-        raise UsageError(f"no bundles in {folder}; build first (`promptc build`)")
+    files = bundle_files((directory,) if directory else (), verb="publish", project_dir=project_dir)
     from ..progress import Progress
 
     progress = Progress(enabled=None if not (quiet or as_json) else False)

@@ -22,6 +22,7 @@ from promptc.clikit import Findings, UsageError, echo_json, guard
 from promptc.runtime import BundleFormatError, IntegrityError, load as load_bundle
 
 from . import oci
+from .commands import bundle_files, open_registry
 from .model import RegistryError, RegistryUsageError
 
 DOCUMENT_KEYS = ("format", "name", "version", "hash", "spec", "meta", "provenance", "tokens")
@@ -56,33 +57,6 @@ class Item:
     served: bool = True  # False: the label serves nothing (a first release rolled back)
 
 
-def _bundle_files(sources: tuple[Path, ...]) -> list[Path]:
-    """The bundle files named on the command line: files as given, directories searched
-    for `*.json` (without index.json), a project directory meaning its built bundles."""
-    from promptc.config import find_root, load_project
-
-    if not sources:
-        root = find_root(Path.cwd())
-        if root is None:
-            raise UsageError("name the bundles to push (a dist/ directory or bundle files), or run this in a "
-                             "promptc project after `promptc build`")
-        sources = (load_project(root)[0].out_dir,)
-    files: list[Path] = []
-    for source in sources:
-        if source.is_dir():
-            if (source / "promptc.toml").is_file():
-                source = load_project(source.resolve())[0].out_dir
-            found = sorted(p for p in source.rglob("*.json") if p.name != "index.json" and p.is_file())
-            if not found:
-                raise UsageError(f"{source} holds no bundles; build them with `promptc build`")
-            files += found
-        elif source.is_file():
-            files.append(source)
-        else:
-            raise UsageError(f"`{source}` does not exist")
-    return files
-
-
 def _verified(origin: str, source) -> dict:
     try:
         bundle = load_bundle(source)
@@ -106,16 +80,6 @@ def items_from_files(files: list[Path]) -> list[Item]:
     return list(seen.values())
 
 
-def _open_labels(registry: Optional[str]):
-    from promptc.config import find_root, load_project
-
-    from .backends import open_store
-
-    root = find_root(Path.cwd())
-    url = registry or (load_project(root)[0].config.registry.url if root else None)
-    return open_store(url, root, readonly=True)
-
-
 def items_from_env(env: str, registry: Optional[str]) -> list[Item]:
     """What `env` serves: each prompt's stable bundle tagged `env` (with its rollout in an
     annotation) and every bundle the rollout's arms need, tagged by version.
@@ -127,7 +91,7 @@ def items_from_env(env: str, registry: Optional[str]) -> list[Item]:
     from .ops import check_env
 
     check_env(env)
-    with _open_labels(registry) as store:
+    with open_registry(None, registry, readonly=True) as store:
         labels = store.labels(env)
         if not labels:
             known = ", ".join(store.environments()) or "none yet"
@@ -257,7 +221,7 @@ def push(sources: tuple[Path, ...], destination: str, env: Optional[str], regist
         raise UsageError(f"`{destination}`: push to a repository (and optionally a tag), not to a digest")
     if env and sources:
         raise UsageError("--env pushes what the registry environment serves; give either --env or bundle files")
-    items = items_from_env(env, registry_url) if env else items_from_files(_bundle_files(sources))
+    items = items_from_env(env, registry_url) if env else items_from_files(bundle_files(sources, verb="push"))
     results = push_items(dest.with_tag(), items, [dest.tag] if dest.tag else [])
     if as_json:
         echo_json({"pushed": results})
