@@ -229,9 +229,11 @@ def _parse_spec(data: bytes) -> Any:
     return json.loads(data.decode("utf-8"), parse_int=number)
 
 
-def unpack(manifest: dict, config: bytes, layer: bytes, origin: str) -> dict:
+def unpack(manifest: dict, config: bytes, layer: bytes, origin: str, verify: bool = True) -> dict:
     """Reassemble and verify a bundle document from its blobs (already checked against
-    their digests). Raises RegistryError when the content is not a valid bundle."""
+    their digests). Raises RegistryError when the content is not a valid bundle.
+    `verify=False` leaves the full check (hash and schema) to a caller that loads the
+    document itself, as the runtime client does."""
     try:
         meta = json.loads(config.decode("utf-8"))
         spec = _parse_spec(layer)
@@ -247,6 +249,8 @@ def unpack(manifest: dict, config: bytes, layer: bytes, origin: str) -> dict:
     document = {k: meta[k] for k in CONFIG_KEYS[:4]}
     document["spec"] = spec
     document.update({k: meta[k] for k in CONFIG_KEYS[4:]})
+    if not verify:
+        return document
     try:
         load_bundle(document)
     except IntegrityError as exc:
@@ -492,7 +496,7 @@ class Client:
                 moved.append(tag)
         return {"blobs_uploaded": sum(sent), "tags_moved": moved}
 
-    def fetch(self, repo: str, reference: str) -> tuple[str, dict, dict]:
+    def fetch(self, repo: str, reference: str, verify: bool = True) -> tuple[str, dict, dict]:
         """`(manifest digest, manifest, verified bundle document)` of `repo` at a tag or
         manifest digest. Raises RegistryError with a clear message when it is missing."""
         origin = f"{self.ref.base}/{repo}{'@' if reference.startswith('sha256:') else ':'}{reference}"
@@ -505,7 +509,7 @@ class Client:
         manifest = check_manifest(manifest, origin)
         config = self.get_blob(repo, manifest["config"], origin)
         layer = self.get_blob(repo, manifest["layers"][0], origin)
-        return digest, manifest, unpack(manifest, config, layer, origin)
+        return digest, manifest, unpack(manifest, config, layer, origin, verify)
 
 
 def _display(ref: Reference, repo: str, reference: str) -> str:
