@@ -118,6 +118,8 @@ class Diagnostic:
     notes: tuple[str, ...] = ()
     fix: Fix | None = None
     import_chain: tuple[str, ...] = ()
+    #: What sort of finding this is within its rule (a conflict's kind: "numeric", "format", …).
+    kind: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -140,6 +142,8 @@ class Diagnostic:
             "severity": self.severity.value,
             "message": self.message,
         }
+        if self.kind:
+            out["kind"] = self.kind
         if self.notes:
             out["notes"] = list(self.notes)
         if self.labels:

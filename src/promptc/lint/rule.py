@@ -63,8 +63,10 @@ class Rule(abc.ABC):
         """Yield this rule's findings for one module."""
 
     def report(self, span: Span | None, message: str, *, notes: Iterable[str] = (),
-               labels: Iterable[Label] = (), fix: Fix | None = None, severity: Severity | None = None) -> Diagnostic:
-        return Diagnostic(self.code, message, span, severity or self.code.severity, tuple(labels), tuple(notes), fix)
+               labels: Iterable[Label] = (), fix: Fix | None = None, severity: Severity | None = None,
+               kind: str | None = None) -> Diagnostic:
+        return Diagnostic(self.code, message, span, severity or self.code.severity, tuple(labels), tuple(notes), fix,
+                          kind=kind)
 
     @classmethod
     def doc_sections(cls) -> dict[str, str]:

@@ -65,4 +65,5 @@ from .stances import (  # noqa: F401
 from .formats import MARKDOWN_ELEMENTS, REPLY_FORMATS, FormatDemand, KeyMention  # noqa: F401
 from .actions import RiskyAction, name_words, tool_risk  # noqa: F401
 from .mentions import Mention, _CALL_FORM_RE, _CODE_IDENT_RE, _NOT_TOOL_NAMES, _TOOL_PHRASE_RE, _mentions  # noqa: F401
+from .conflicts import Conflict  # noqa: F401
 from .message import MessageModel, build_model  # noqa: F401

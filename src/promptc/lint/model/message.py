@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..document import Document, exclusive
+from .conflicts import Conflict, conflicts
 from .delimiters import _delimited
 from .directives import Instruction, _instruction
 from .formats import KeyMention, _mentions_json, _quotes
@@ -21,6 +22,14 @@ class MessageModel:
     doc: Document
     units: list[Unit] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
+    _conflicts: list[Conflict] | None = field(default=None, repr=False)
+
+    def conflicts(self, output: dict | None = None) -> list[Conflict]:
+        """Every conflict of the message by kind (`conflicts.conflicts`), computed once: the
+        output declaration is the module's, the same for each call."""
+        if self._conflicts is None:
+            self._conflicts = conflicts(self, output)
+        return self._conflicts
 
     @property
     def role(self) -> str:

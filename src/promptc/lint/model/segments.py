@@ -96,12 +96,17 @@ def _units(doc: Document):
     in_fence = False
     example_lead_until = -1  # a line "Example:" marks what follows, until a blank line
     pos = 0
-    for index, line in enumerate(text.split("\n")):
+    lines = text.split("\n")
+    prose_fences = _prose_fences(lines)
+    joined_until = -1
+    for index, line in enumerate(lines):
         start, end = pos, pos + len(line)
         pos = end + 1
+        if index <= joined_until:
+            continue  # a continuation line, read with the line it continues
         stripped = line.strip()
         if _FENCE_RE.match(line):
-            in_fence = not in_fence
+            in_fence = not in_fence and index not in prose_fences
             continue
         if in_fence:
             if stripped:
@@ -135,9 +140,52 @@ def _units(doc: Document):
         bullet = _BULLET_RE.match(line)
         kind = "bullet" if bullet else "sentence"
         body_start = start + (bullet.end() if bullet else len(line) - len(line.lstrip()))
+        k = index
+        while k + 1 < len(lines) and _continues(lines[k], lines[k + 1]):
+            k += 1
+            end += 1 + len(lines[k])
+        joined_until = k
         for s, e in _sentences(text, body_start, end):
             yield _unit(doc, s, e, text[s:e], path, in_example, kind, index)
             kind = "sentence"
+
+
+def _continues(line: str, nxt: str) -> bool:
+    """`nxt` carries on the sentence of `line` (text wrapped at a fixed width): `line` does not
+    end a sentence, and `nxt` is no bullet, heading, fence or tag and starts in lower case or
+    is indented under a bullet."""
+    last = line.rstrip()
+    body = nxt.strip()
+    if not last or not body or last.endswith((".", "!", "?", ":", ";", "```")) or _FENCE_RE.match(nxt):
+        return False
+    if _BULLET_RE.match(nxt) or _HEADING_RE.match(nxt) or body.startswith(("<", "|", "{", "#")):
+        return False
+    indented = len(nxt) - len(nxt.lstrip()) > 0 and (_BULLET_RE.match(line) or len(line) - len(line.lstrip()) > 0)
+    return body[0].islower() or body[0] in "[(`\"'“" or bool(indented)
+
+
+_PROSE_INFO = {"markdown", "md", "text", "txt", "plaintext", "prompt", ""}
+
+
+def _prose_fences(lines: list[str]) -> set[int]:
+    """Opening lines of fences that wrap the instructions themselves rather than an example:
+    a ```markdown (or untagged, or text) fence holding most of the message."""
+    out: set[int] = set()
+    opened = None
+    for i, line in enumerate(lines):
+        if not _FENCE_RE.match(line):
+            continue
+        if opened is None:
+            opened = i
+            continue
+        info = lines[opened].strip().lstrip("`~").strip().lower()
+        if info in _PROSE_INFO and (i - opened) * 2 >= len(lines) and i - opened >= 8:
+            out.update((opened, i))
+        opened = None
+    if opened is not None and len(lines) - opened >= 8 and \
+            lines[opened].strip().lstrip("`~").strip().lower() in _PROSE_INFO and (len(lines) - opened) * 2 >= len(lines):
+        out.add(opened)
+    return out
 
 
 def _path(section: list[tuple[int, str]], tags: list[str]) -> tuple[str, ...]:

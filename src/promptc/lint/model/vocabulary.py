@@ -74,7 +74,7 @@ _EXAMPLE_LEAD_RE = re.compile(r"^\s*(?:for example|for instance|e\.g\.|example(?
                               r"input|output|q|a)\s*:)", re.I)
 _EXAMPLE_SECTION_RE = re.compile(r"\b(example|examples|sample|samples|demo|transcript|few[- ]shot|e\.g)\b", re.I)
 _QUOTE_RE = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|`[^`\n]*`|'(?=[^'\n]*[ ]\w)[^'\n]{3,}'(?!\w)")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(`*_\[0-9])|(?<=[.!?][\"”)])\s+(?=[A-Z])")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(`*_\[0-9{])|(?<=[.!?][\"”)])\s+(?=[A-Z])|(?<=[.!?])(?=\{\{)")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _CAPS_RUN_RE = re.compile(r"\b[A-Z]{2,}(?:[\s*_]+[A-Z]{2,})*\b")
 _MODAL_WORDS = {"must", "never", "only", "always", "not", "exactly", "required", "don"}
@@ -107,6 +107,10 @@ _GENERAL_SECTIONS = {
     "reply", "replies", "length", "verbosity", "brevity", "safety", "context", "about", "you", "your",
     "assistant", "notes", "guidance", "preferences", "standards", "expectations", "approach", "dos", "donts",
     "basics", "key", "main", "always", "never", "must", "do", "don't", "tools", "tool", "usage",
+    # the steps and aspects of one task, not situations of their own
+    "research", "process", "steps", "step", "workflow", "method", "methodology", "task", "tasks", "goal", "goals",
+    "objective", "objectives", "sources", "citations", "structure", "content", "planning", "plan", "analysis",
+    "procedure", "deliverable", "deliverables", "result", "results", "final", "presentation",
 }
 _SITUATION_TITLE_RE = re.compile(r"^\W*(?:if|when|whenever|for|during|while|on|in case|unless|after|before)\b", re.I)
 

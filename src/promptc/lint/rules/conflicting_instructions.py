@@ -1,38 +1,47 @@
-"""conflicting-instructions: two directives of one message that cannot both be followed."""
+"""conflicting-instructions: two passages of one message that cannot both be followed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from ...diagnostics import Code, Diagnostic, Label, Severity
-from ..model import Instruction, Limit, MessageModel
 from ..rule import LintContext, Rule
 
+#: The conflict kinds this rule reports; format is format-conflict's, tone tone-collision's.
+KINDS = ("numeric", "polarity", "language", "length", "example", "schema", "identifier", "context")
 
-@dataclass(frozen=True)
-class Conflict:
-    """A later directive (`at`) that contradicts an earlier one (`first`); offsets are in
-    the message document."""
-
-    at: tuple[int, int]
-    first: tuple[int, int]
-    message: str
-    label: str
+_NOTES = {
+    "numeric": "keep one bound, or say when each applies (a condition, a section, or an `{% if %}`)",
+    "polarity": "keep one of them, or say when each applies (a condition or an `{% if %}`)",
+    "language": "fix one reply language, or say when to use which (\"reply in the user's language; "
+                "default to English\")",
+    "length": "say which output is short and which is detailed, or when each applies",
+    "example": "make the example follow the instruction, or change the instruction",
+    "schema": "make the count agree with the categories or fields the prompt defines",
+    "identifier": "spell the name one way everywhere",
+    "context": "say what the model receives, once",
+}
 
 
 class ConflictingInstructions(Rule):
     """
     What it does:
-        Finds directives of one message that cannot both hold: "always" and "never" on the
-        same action and object ("Always cite sources." / "Never cite sources."), numeric
-        limits with no length in common ("under 50 words" / "at least 200 words", also for
-        sentences, items, lines and paragraphs, and a part required to be longer than the
-        whole may be), and brevity against elaboration ("be concise" / "be detailed") about
-        the reply. Directives in different branches of an `{% if %}`, directives that hold
-        only under a condition ("if …", "unless …", a lead line "For emails:"), directives
-        for one situation (a section such as "## Emails" against the general ones), and
-        examples, transcripts and quoted text are left out.
+        Finds passages of one message that cannot both be followed, across imported
+        fragments too, and says which kind of conflict each is (`kind` in JSON output):
+        numeric (bounds on one measured thing with no value in common: "must not run past
+        two paragraphs" / "no fewer than four paragraphs"; "the 10 seconds" after "count to
+        15 seconds"), polarity (one action on one object required and forbidden, or
+        "always" against "only when needed"), language (a fixed reply language against
+        another or against "the user's language"), length (brevity against elaboration for
+        the same output), example (an example breaking a stated bound or return type),
+        schema (a stated count of categories or fields that the declared output or the
+        listed options contradict), identifier (one name spelled two ways), and context
+        (material said to follow, and the request said to come without any).
+        Directives in different branches of an `{% if %}`, under a condition or exception
+        ("if …", "unless …", "except …", a lead line "For emails:"), for one situation (a
+        section such as "## Emails" against "## Reports"), about different objects ("links
+        to the guide" / "links to competitors"), and examples, transcripts and quoted text
+        are left out.
 
     Why it matters:
         The model cannot follow both, so it picks one, and not always the same one. Which
@@ -55,74 +64,14 @@ class ConflictingInstructions(Rule):
     code = Code("PC503", "conflicting-instructions", "Two directives cannot both be followed.", Severity.WARNING)
 
     def check(self, ctx: LintContext) -> Iterable[Diagnostic]:
+        output = ctx.module.output
         for model in ctx.models:
-            for c in conflicts(model):
+            if model.role == "assistant":
+                continue  # assistant turns are sample replies
+            for c in model.conflicts(output):
+                if c.kind not in KINDS:
+                    continue
                 first = model.doc.span(*c.first)
-                yield self.report(model.doc.span(*c.at), c.message,
-                                  labels=[Label(first, c.label)] if first else [],
-                                  notes=["keep one of them, or say when each applies (a condition or an `{% if %}`)"])
-
-
-def conflicts(model: MessageModel) -> Iterator[Conflict]:
-    """Each later directive that contradicts an earlier one, reported once per kind."""
-    directives = [i for i in model.directives() if i.modality or i.stances or i.limits]
-    for n, later in enumerate(directives):
-        seen: set[str] = set()
-        for earlier in directives[:n]:
-            if earlier.unit is later.unit:
-                continue
-            found = [(kind, c) for kind, c in _contradictions(earlier, later) if kind not in seen]
-            if found and model.always_together(earlier, later):
-                for kind, c in found:
-                    if kind not in seen:
-                        seen.add(kind)
-                        yield c
-
-
-def _contradictions(a: Instruction, b: Instruction) -> Iterator[tuple[str, Conflict]]:
-    if {a.modality, b.modality} == {"require", "prohibit"} and a.predicate and a.predicate == b.predicate \
-            and a.subject == b.subject and a.predicate not in (("be",), ("do",)) and not _register_clash(a, b):
-        verb = "forbids" if b.modality == "prohibit" else "requires"
-        other = "requires" if b.modality == "prohibit" else "forbids"
-        yield "modal", Conflict((b.start, b.end), (a.start, a.end),
-                                f"this {verb} what an earlier instruction {other}: “{_short(a.text)}”",
-                                f"this {other} it")
-    for la in a.limits:
-        for lb in b.limits:
-            if _binding(a, la) and _binding(b, lb) and la.contradicts(lb):
-                qa, qb = la.quantity, lb.quantity
-                yield "limit", Conflict((qb.start, qb.end), (qa.start, qa.end),
-                                        f"“{qb.text}”{_about(lb)} cannot be met together with "
-                                        f"“{qa.text}”{_about(la)}", "the earlier limit")
-    for sa in a.stances:
-        for sb in b.stances:
-            if sa.axis == "length" and sa.clashes(sb):
-                yield "length", Conflict((sb.start, sb.end), (sa.start, sa.end),
-                                         f"this asks for a {_LENGTH[sb.effective]} reply, but an earlier "
-                                         f"instruction asks for a {_LENGTH[sa.effective]} one",
-                                         f"asks for a {_LENGTH[sa.effective]} reply here")
-
-
-_LENGTH = {"brief": "brief", "long": "detailed"}
-
-
-def _register_clash(a: Instruction, b: Instruction) -> bool:
-    """A clash of registers ("use emojis" / "never use emojis") is tone-collision's finding."""
-    return any(sa.axis == "register" and sa.clashes(sb) for sa in a.stances for sb in b.stances)
-
-
-def _binding(ins: Instruction, limit: Limit) -> bool:
-    """A bound on the reply itself, or one a directive sets: "The input has at least 1000
-    words" describes, it does not ask."""
-    return ins.modality is not None or limit.target is None
-
-
-def _about(limit: Limit) -> str:
-    if limit.part:
-        return f" for each {limit.target}" if limit.target else " for each part"
-    return f" for the {limit.target}" if limit.target else " for the reply"
-
-
-def _short(text: str, width: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+                yield self.report(model.doc.span(*c.at), f"{c.kind} conflict: {c.message}",
+                                  labels=[Label(first, c.label)] if first and c.label else [],
+                                  notes=[_NOTES[c.kind]], kind=c.kind)

@@ -56,7 +56,7 @@ class FormatConflict(Rule):
         elif output.get("type") == "text":
             yield from self._against_text(prose, labels)
         for model in prose:
-            yield from self._markdown_conflicts(model)
+            yield from self._conflicts(model, output)
 
     def _against_text(self, prose: list[MessageModel], labels) -> Iterator[Diagnostic]:
         declared = "declares `output text`" if labels else "declares no `output`, so replies are text"
@@ -105,40 +105,16 @@ class FormatConflict(Rule):
                     yield self.report(model.doc.span(key.start, key.start + len(name)),
                                       f"`{name}` is not a field of the output schema", notes=(note,))
 
-    def _markdown_conflicts(self, model: MessageModel) -> Iterator[Diagnostic]:
-        bans: list[tuple[FormatDemand, str]] = []  # (the words that forbid, what they forbid)
-        asks: list[tuple[FormatDemand, str]] = []
-        for ins in model.directives():
-            for demand in ins.formats:
-                if demand.whole or demand.scoped:
-                    continue
-                if demand.polarity == "forbid":
-                    bans.append((demand, demand.format))
-                elif ins.modality == "require":
-                    asks.append((demand, demand.format))
-            if ins.modality == "require":
-                text = _reply_format(ins.unit.formats, json=False)
-                if text and text.format.startswith("plain"):
-                    bans.append((text, "plain"))
-        reported: set[int] = set()
-        for ban, banned in bans:
-            for ask, asked in asks:
-                if ask.unit is ban.unit or not _clashes(banned, asked) or not model.always_together(ban.unit,
-                                                                                                    ask.unit):
-                    continue
-                first, later = sorted((ban, ask), key=lambda d: d.start)
-                if id(later.unit) in reported:
-                    continue
-                reported.add(id(later.unit))
-                what = "Markdown" if asked == "markdown" else asked + "s"
-                rule = "asks for plain text" if banned == "plain" else "forbids " + (
-                    "Markdown" if banned == "markdown" else banned + "s")
-                yield self.report(model.doc.span(later.start, later.unit.end),
-                                  f"one instruction {rule} and another asks for {what}; both apply to the same reply",
-                                  labels=[Label(model.doc.span(first.start, first.unit.end),
-                                                "the other instruction")],
-                                  notes=("keep one, or put them in separate `{% if %}` branches, or say where each "
-                                         "applies (\"use headings in the report; no Markdown in the summary\")",))
+    def _conflicts(self, model: MessageModel, output: dict) -> Iterator[Diagnostic]:
+        """Format conflicts inside the prose, and prose around a declared JSON reply."""
+        for c in model.conflicts(output):
+            if c.kind != "format":
+                continue
+            first = model.doc.span(*c.first) if c.label else None
+            yield self.report(model.doc.span(*c.at), f"format conflict: {c.message}",
+                              labels=[Label(first, c.label)] if first else [], kind="format",
+                              notes=("keep one, or put them in separate `{% if %}` branches, or say where each "
+                                     "applies (\"use headings in the report; no Markdown in the summary\")",))
 
 
 # --- helpers ------------------------------------------------------------------------
