@@ -148,7 +148,16 @@ def _modality(plain: str) -> tuple[str | None, int]:
     first = _WORD_RE.match(plain, head)
     if first and _is_verb(first.group(0).lower()):
         return "require", first.start()
+    lead = _LEAD_PHRASE_RE.match(plain)  # "After the JSON, add a note": the verb follows the phrase
+    if lead:
+        first = _WORD_RE.match(plain, lead.end())
+        if first and _is_verb(first.group(0).lower()):
+            return "require", first.start()
     return None, 0
+
+
+_LEAD_PHRASE_RE = re.compile(r"^\W*(?:after|before|at\s+the\s+end|at\s+the\s+start|below|above|finally|then|next|"
+                             r"afterwards|at\s+the\s+bottom|at\s+the\s+top)\b[^,]{0,40},\s*", re.I)
 
 
 def _cue_is_adjective(plain: str, m: re.Match) -> bool:
@@ -275,11 +284,13 @@ _PART_BEFORE_RE = re.compile(r"\b(?P<each>each|every|per|all)?\s*(?P<noun>bullet
                              r"{0,4})$", re.I)
 _PER_AFTER_RE = re.compile(r"^\s*(?:per|each|for\s+each|in\s+each|for\s+every|in\s+every|a)\s+(\w+(?:\s+point)?)",
                            re.I)
-_TARGET_BEFORE_RE = re.compile(r"\b(?:keep|make|limit|write|cap|restrict)\s+(?:the|your|each|every|all)?\s*"
-                               r"([a-z][a-z-]+)\s+(?:to\s+|at\s+|in\s+|within\s+)?$", re.I)
+_TARGET_BEFORE_RE = re.compile(r"\b(?:keep|make|limit|write|cap|restrict|give|produce|draft)\s+(?:(?:the|your|each|every|"
+                               r"all|a|an)\s+)?(?:[a-z][a-z-]+\s+)??([a-z][a-z-]+)\s+(?:(?:to|at|in|within|of|under|"
+                               r"below|between)\s+)?$", re.I)
 _SUBJECT_BEFORE_RE = re.compile(r"\b(?:the|your|each|every|all)\s+([a-z][a-z-]+)\s+(?:must|should|may|can|will|is|"
                                 r"are|needs?\s+to|has\s+to|have\s+to)?\s*(?:not\s+|never\s+|always\s+|be\s+|stay\s+|"
-                                r"remain\s+|run\s+|go\s+|contain\s+|have\s+|exceed\s+)*$", re.I)
+                                r"remain\s+|run\s+|go\s+|contains?\s+|ha(?:ve|s)\s+|exceed\s+)*$", re.I)
+_LIMIT_TO_RE = re.compile(r"\b(?:limit|cap|restrict|keep)(?:ed)?\b(?:\s+[a-z'’]+){0,4}?\s+to\s*$", re.I)
 _COUNT_TO_RE = re.compile(r"\b(?:count|wait|pause)\s+(?:to|for)\s+$", re.I)
 
 
@@ -330,6 +341,8 @@ def _measures(unit: Unit, s: int, e: int):
             low, high, bare = n, n, True
             if _COUNT_TO_RE.search(before):
                 bare = False
+            elif _LIMIT_TO_RE.search(before):  # "limit the reply to 2 sentences"
+                low, bare = None, False
         per = None
         target = None
         if m.group("hyphen") and m.group("mods"):  # "15-word bullets"
@@ -340,11 +353,12 @@ def _measures(unit: Unit, s: int, e: int):
         if pm and L.UNITS.get(pm.group(1).lower()):
             per = L.UNITS[pm.group(1).lower()]
         if per is None:
-            tm = _TARGET_BEFORE_RE.search(before) or _SUBJECT_BEFORE_RE.search(before)
+            spaced = before.rstrip() + " "
+            tm = _TARGET_BEFORE_RE.search(spaced) or _SUBJECT_BEFORE_RE.search(spaced)
             if tm:
                 word = _lemma(tm.group(1))
                 if word not in L.REPLY_NOUNS and word not in L.UNITS and L.OBJECTS.get(word) != "reply" \
-                        and word not in L.ACTIONS:
+                        and word not in L.ACTIONS and word not in L.STOP:
                     target = word
         lead = len(clause[m.start():m.end()]) - len(clause[m.start():m.end()].lstrip())
         yield Measure(low, high, unit_name, per, target, unit.start + s + m.start() + lead, unit.start + s + m.end(),

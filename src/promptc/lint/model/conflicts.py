@@ -57,7 +57,7 @@ class Conflict:
 
 
 def conflicts(model: MessageModel, output: dict | None = None) -> list[Conflict]:
-    """Every conflict of the message, at most one per kind and pair of units, in order."""
+    """Every conflict of the message, at most one of a kind per later unit, in order."""
     ds = [d for u in model.units if not u.example for d in directives_of(u)]
     out: list[Conflict] = []
     seen: set[tuple] = set()
@@ -65,7 +65,7 @@ def conflicts(model: MessageModel, output: dict | None = None) -> list[Conflict]
     def add(c: Conflict | None, a: Unit, b: Unit) -> None:
         if c is None:
             return
-        key = (c.kind, min(id(a), id(b)), max(id(a), id(b)))
+        key = (c.kind, id(b))  # one finding of a kind per later passage
         if key not in seen:
             seen.add(key)
             out.append(c)
@@ -147,10 +147,17 @@ def _numeric(a: Directive, b: Directive, together: bool) -> Conflict | None:
 
 
 def _binding(d: Directive, m: Measure) -> bool:
-    """A bound the directive sets: a comparative, or a bare count that is asked for."""
+    """A bound the directive sets: a comparative, or a bare count that is asked for; a
+    statement binds only when it is about the reply ("Replies are under 50 words"), not
+    when it describes something ("The input has at least 1000 words")."""
     if m.bare:
         return d.modality == "require"
-    return d.modality is not None or m.target is None
+    if d.modality is None:
+        return m.target is None and bool(_REPLY_SUBJECT_RE.search(d.plain))
+    return True
+
+
+_REPLY_SUBJECT_RE = re.compile(r"\b(?:replies|reply|responses?|answers?|outputs?|messages?)\b", re.I)
 
 
 def _about(m: Measure) -> str:
@@ -270,23 +277,15 @@ def _language_conflict(a: Directive, b: Directive, together: bool) -> Conflict |
 
 # --- format -------------------------------------------------------------------------
 
-_SCOPE_RE = re.compile(r"\b(?:in|for|within|inside|on)\s+(?:the\s+|your\s+|a\s+|an\s+|any\s+)?(?!each\b|every\b)"
-                       r"([a-z][a-z-]+)(?:\s+([a-z][a-z-]+))?", re.I)
-_NOT_SCOPES = L.REPLY_NOUNS | {"format", "form", "list", "lists", "markdown", "kind", "plain", "text", "prose",
-                               "general", "particular", "order", "bullet", "bullets", "numbered", "short", "full",
-                               "sentence", "sentences", "paragraph", "paragraphs", "addition", "case", "detail",
-                               "mind", "total", "chat", "conversation", "responses", "replies", "answers", "outputs",
-                               "messages", "way", "terms", "place", "front", "order", "json", "english", "point",
-                               "points", "table", "heading", "headings", "section", "sections", "step", "steps"}
+_SCOPE_RE = re.compile(r"\b(?:in|for|within|inside|on|to)\s+(?:the\s+|your\s+|a\s+|an\s+|any\s+|all\s+)?"
+                       r"(?:([a-z][a-z-]+)\s+)?([a-z][a-z-]+)\b", re.I)
 
 
 def _scoped(d: Directive) -> bool:
-    """The clause names another object it applies to: "no Markdown in commit messages"."""
+    """The clause names a thing other than the reply it applies to: "no Markdown in commit
+    messages", "use headings in the PR description"."""
     for m in _SCOPE_RE.finditer(d.plain):
-        word = m.group(1).lower()
-        if word in L.LANGUAGES:
-            continue
-        if word not in _NOT_SCOPES and word.rstrip("s") not in _NOT_SCOPES:
+        if (m.group(2) or "").lower() in L.ARTIFACTS or (m.group(1) or "").lower() in L.ARTIFACTS:
             return True
     return False
 
@@ -526,7 +525,7 @@ _COUNTED = {"item", "topic", "suggestion", "headline", "question", "option", "so
             "variation", "result", "step"}
 _RETURN_RE = re.compile(r"\b(?:should|must|shall|will|to)\s+(?:always\s+)?return\s+(?:a|an)\s+(?P<t>string|str|"
                         r"integer|int|float|number|boolean|bool|list|dict|dictionary)\b", re.I)
-_ANNOT_RE = re.compile(r"\)\s*->\s*(?P<t>str|int|float|bool|list|dict|List|Dict)\b")
+_ANNOT_RE = re.compile(r"\bdef\s+\w+\s*\([^()]*\)\s*->\s*(?P<t>str|int|float|bool|list|dict|List|Dict)\b")
 _TYPES = {"string": "str", "str": "str", "integer": "int", "int": "int", "float": "float", "number": "float",
           "boolean": "bool", "bool": "bool", "list": "list", "dict": "dict", "dictionary": "dict"}
 
@@ -570,12 +569,9 @@ def _examples(model: MessageModel, ds: list[Directive]) -> Iterator[Conflict]:
                                        f"this example item has {len(long_.text.split())} words, more than "
                                        f"“{m.text.strip()}”", "the bound, here")
                         break
-    text = model.doc.text
     said = [(m, u) for u in model.units if not u.example for m in _RETURN_RE.finditer(u.text)]
     if said:
         for u in model.units:
-            if not u.example:
-                continue
             am = _ANNOT_RE.search(u.text)
             if not am:
                 continue
@@ -588,7 +584,6 @@ def _examples(model: MessageModel, ds: list[Directive]) -> Iterator[Conflict]:
                                    f"the example returns `{got}`, but the prompt says to return a {m.group('t')}",
                                    "the stated return type")
                     return
-    del text
 
 
 def _bullet_lines(group: list[Unit], lines: list[str]) -> list[Unit]:

@@ -40,7 +40,9 @@ ACTIONS: dict[str, str] = {
                      "sign", "end", "start", "begin", "stop", "wait", "follow", "format", "keep", "limit",
                      "structure", "organize", "organise", "emphasize", "focus", "stick", "match", "address",
                      "refer", "read", "review", "analyze", "analyse", "count", "tell", "label", "classify",
-                     "rate", "score", "mark"), None),
+                     "rate", "score", "mark", "compare", "break", "split", "group", "sort", "rank", "order",
+                     "highlight", "separate", "finish", "close", "open", "pick", "choose", "select", "set",
+                     "call", "tag", "avoid"), None),
 }
 #: Inflections the lemmatiser would not find on its own.
 IRREGULAR = {"gave": "give", "given": "give", "wrote": "write", "written": "write", "made": "make",
@@ -250,7 +252,7 @@ PROHIBIT_CUES = [
     "are prohibited", "cannot", "can't", "may not", "stop", "no need to", "not to",
 ]
 REQUIRE_CUES = [
-    "you must always", "must always", "you must", "must", "always", "make sure to", "make sure", "be sure to",
+    "you must always", "must always", "you must", "must", "always", "needs", "requires", "make sure to", "make sure", "be sure to",
     "ensure that", "ensure", "you need to", "need to", "have to", "has to", "it is essential to",
     "it is important to", "is required to", "are required to", "required to", "you should", "should",
     "remember to", "you will", "you are to", "only",
@@ -287,6 +289,16 @@ QUALIFIER_PREPS = {"to", "from", "about", "of", "for", "on", "in", "with", "by",
                    "other", "than"}
 PRONOUN_USER = {"user", "users", "customer", "customers", "him", "her", "them", "client", "person", "people",
                 "visitor"}
+
+#: Things a format rule can be scoped to: "no Markdown in commit messages".
+ARTIFACTS = {
+    "commit", "commits", "message", "messages", "email", "emails", "title", "titles", "subject", "description",
+    "summary", "summaries", "report", "reports", "code", "comment", "comments", "field", "fields", "pr", "ticket",
+    "tickets", "tweet", "tweets", "post", "posts", "document", "documents", "doc", "docs", "file", "files", "slide",
+    "slides", "sms", "notification", "notifications", "log", "logs", "changelog", "readme", "caption", "captions",
+    "body", "footer", "signature", "note", "notes", "abstract", "appendix", "snippet", "snippets", "name", "names",
+    "filename", "filenames", "url", "urls", "string", "strings", "value", "values", "line", "subject-line",
+}
 
 #: Section titles that name the reply's aspects or the steps of one task, not a situation.
 ASPECT_SECTIONS = {

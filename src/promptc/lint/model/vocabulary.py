@@ -69,7 +69,8 @@ _CLOSE_TAG_RE = re.compile(r"^\s*</([A-Za-z_][\w.-]*)>\s*$")
 _INLINE_TAG_RE = re.compile(r"<([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>.*?</\1>", re.S)
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _BULLET_RE = re.compile(r"^\s*(?:[-*•+]|\d+[.)]|[a-z][.)])\s+")
-_EXAMPLE_LEAD_RE = re.compile(r"^\s*(?:for example|for instance|e\.g\.|example(?:\s+\d+)?\s*:|examples?\s*:|"
+_EXAMPLE_LEAD_RE = re.compile(r"^\s*(?:for example|for instance|e\.g\.|(?:good\s+|bad\s+)?examples?(?:\s+(?:of\s+(?:an?\s+|the\s+)?)?"
+                              r"(?:output|response|reply|answer|input|result)s?)?(?:\s+\d+)?\s*(?:\([^)]*\))?\s*:|"
                               r"sample(?: output| input| response)?\s*:|(?:user|assistant|human|ai|customer|agent|"
                               r"input|output|q|a)\s*:)", re.I)
 _EXAMPLE_SECTION_RE = re.compile(r"\b(example|examples|sample|samples|demo|transcript|few[- ]shot|e\.g)\b", re.I)
