@@ -407,7 +407,7 @@ def _length_stance(d: Directive) -> str | None:
 
 
 def _length_target(d: Directive) -> str | None:
-    if d.action in ("reply", "be", "stay", "remain", "sound", "write") or d.object is None:
+    if d.action in ("reply", "be", "stay", "remain", "sound") or d.object is None:
         return None
     head = d.object.split()[-1]
     if head in L.REPLY_NOUNS or head == "reply" or head in L.UNIVERSAL or head in ("question", "point"):
