@@ -35,6 +35,7 @@ class ModelServer:
         handler = type("Handler", (_Handler,), {"model_server": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False  # a hanging reply must not hold up the test's end
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

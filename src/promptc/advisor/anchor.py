@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
 from ..diagnostics import Diagnostic, Label, Severity
-from ..source import Span
+from ..source import SourceFile, Span
 from .rubric import KINDS, RawFinding
 from .units import Unit
 
@@ -28,7 +29,7 @@ class Located:
     end: int
 
 
-def locate(unit: Unit, quote: str) -> Located | None:
+def locate(unit: Unit, quote: str, sources: Mapping[str, SourceFile]) -> Located | None:
     """Where `quote` first occurs in the unit's messages, or None."""
     words = quote.split()
     if len("".join(words)) < MIN_QUOTE:
@@ -38,7 +39,7 @@ def locate(unit: Unit, quote: str) -> Located | None:
         for m in pattern.finditer(message.text):
             if not message.covered(m.start(), m.end()):
                 continue
-            span = message.span(m.start(), m.end())
+            span = message.span(m.start(), m.end(), sources)
             if span is not None:
                 return Located(span, i, m.start(), m.end())
     return None
@@ -49,9 +50,10 @@ def _short(text: str, limit: int = 60) -> str:
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
-def anchor(unit: Unit, raw: RawFinding, severity: Severity, model: str) -> Diagnostic | None:
+def anchor(unit: Unit, raw: RawFinding, severity: Severity, model: str,
+           sources: Mapping[str, SourceFile]) -> Diagnostic | None:
     """The diagnostic of a finding whose quotes are all found; None otherwise."""
-    places = [locate(unit, q) for q in raw.quotes]
+    places = [locate(unit, q, sources) for q in raw.quotes]
     if any(p is None for p in places):
         return None
     kind = KINDS[raw.kind]

@@ -47,10 +47,11 @@ def review_lint(paths: tuple[Path, ...], project_dir: Path | None, fmt: str | No
     fmt = fmt or default_format()
     project = driver.open_project(project_dir or (paths[0] if paths else None))
     if project.diagnostics:
-        from ..cli import report
+        from ..diagnostics import render_text
 
-        report(list(project.diagnostics), {}, "text")
-        raise UsageError("promptc.toml is not valid; fix it first")
+        for d in project.diagnostics:
+            click.echo(render_text(d, {}), err=True)
+        raise UsageError("the configuration is not valid; fix it first")
     settings = run.settings_of(project)
     price = run.pricing(project, settings.model)
     if budget is not None and price is None:

@@ -4,8 +4,8 @@ API.
 
 A request is retried after a rate limit (429, honouring `retry-after-ms` and
 `Retry-After`, in seconds or as an HTTP date), a timeout, a dropped connection or a reply of
-408, 409, 5xx or 529, waiting 1, 2, 4 … seconds (or as long as the provider asks, up to
-`MAX_WAIT`). Other errors (400, 401, 403, 404) are not retried. The key is sent only in the
+408, 409, 5xx or 529, waiting as long as the provider asks (up to `MAX_WAIT`), else 1, 2,
+4 … seconds. Other errors (400, 401, 403, 404) are not retried. The key is sent only in the
 provider's header and never printed.
 """
 
@@ -124,7 +124,8 @@ class Client:
 
     @staticmethod
     def _backoff(attempt: int, asked: float | None) -> float:
-        return max(asked or 0.0, min(2.0 ** (attempt - 1), 30.0))
+        """As long as the provider asks, else 1, 2, 4 … seconds (at most 30)."""
+        return asked if asked is not None else min(2.0 ** (attempt - 1), 30.0)
 
     def _post(self, url: str, headers: dict[str, str], data: bytes) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(url, data=data, headers=headers, method="POST")

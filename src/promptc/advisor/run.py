@@ -172,7 +172,7 @@ def review(project: Project, collected: Collected, settings: Settings, client: C
             severity = severity_of(raw.kind, settings.severity)
             if severity is None:
                 continue
-            d = anchor(unit, raw, severity, settings.model)
+            d = anchor(unit, raw, severity, settings.model, collected.sources)
             if d is None:
                 result.unanchored += 1
             else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from ..diagnostics import Diagnostic
 from ..lint.document import Document, build_document
@@ -55,18 +56,37 @@ class ReviewMessage:
                 return seg.doc_start + offset - seg.start
         raise ValueError(f"offset {offset} is in a marker")
 
-    def span(self, start: int, end: int) -> Span | None:
+    def span(self, start: int, end: int, sources: Mapping[str, SourceFile]) -> Span | None:
         """The file span of review text [start, end) (which `covered` accepts): from where
         its first character was written to where its last one was, when both are in one
-        file; else the first character's piece."""
+        file; else the first character's piece. A `{{name}}` placeholder at either end
+        stands for the whole `{{ … }}` tag of the source."""
         first_at, last_at = self.doc_offset(start), self.doc_offset(end - 1)
-        first = self.doc.span(first_at, last_at + 1)
-        last = self.doc.span(last_at, last_at + 1)
+        first = self._widen(self.doc.span(first_at, last_at + 1), first_at, sources, backward=True)
+        last = self._widen(self.doc.span(last_at, last_at + 1), last_at, sources, backward=False)
         if first is None or last is None or first.file != last.file:
             return first
         if (last.end_line, last.end_column) < (first.line, first.column):
             return first
         return Span(first.file, first.line, first.column, last.end_line, last.end_column)
+
+    def _widen(self, span: Span | None, at: int, sources: Mapping[str, SourceFile], backward: bool) -> Span | None:
+        piece = self.doc.piece_at(at)
+        src = sources.get(span.file) if span is not None else None
+        if piece is None or piece.kind != "expr" or src is None:
+            return span
+        offset = src.offset(span.line, span.column)
+        if backward:
+            opening = src.text.rfind("{{", 0, offset + 1)
+            if opening == -1 or "}}" in src.text[opening:offset]:
+                return span
+            line, column = src.position(opening)
+            return Span(span.file, line, column, span.end_line, span.end_column)
+        closing = src.text.find("}}", offset)
+        if closing == -1 or "{{" in src.text[offset:closing]:
+            return span
+        line, column = src.position(closing + 2)
+        return Span(span.file, span.line, span.column, line, column)
 
 
 def review_message(doc: Document) -> ReviewMessage:

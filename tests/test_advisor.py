@@ -1,0 +1,442 @@
+"""`promptc review-lint` end to end against a model provider on 127.0.0.1 (tests/model_server.py)
+that speaks the OpenAI and Anthropic wire formats and answers with recorded replies.
+
+Positions are checked against an oracle that knows nothing of promptc: the offset of the
+quoted text in the file's bytes, turned into a line and a column by counting line breaks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from promptc.advisor.rubric import INSTRUCTIONS, RUBRIC_VERSION
+from promptc.cli import main
+from tests.model_server import ModelServer
+
+KEY_ENV = "PROMPTC_TEST_REVIEW_KEY"
+
+STYLE = '''\
+fragment house_rules """
+List at most three topics per reply.
+Sign every reply as "The Billing Team".
+"""
+'''
+
+ANSWER = '''\
+---
+version: 1.0.0
+purpose: Answer billing questions.
+owner: billing-team
+---
+from shared.style import house_rules
+input question: str(max_len=500)
+input tier: "free" | "pro" = "free"
+tool lookup_invoice(id: str) "Find an invoice by its id."
+
+system """
+You are the billing assistant.
+{{ house_rules() }}
+{% if tier == "pro" %}
+Offer a call with an account manager.
+{% else %}
+Point to the help center.
+{% endif %}
+Check the ledger with fetch_ledger when asked about payouts.
+Example reply: Topics: refunds, taxes, payouts, exports. The Billing Team
+"""
+
+user """{{ question }}"""
+'''
+
+REFUND = '''\
+---
+version: 1.0.0
+purpose: Explain refunds.
+owner: billing-team
+---
+system """
+Explain the refund policy in plain words.
+"""
+'''
+
+FINDINGS = [
+    # mapped through the imported fragment (first quote) and the prompt (second)
+    {"kind": "conflict", "conflict_kind": "example",
+     "quotes": ["List at most three topics per reply.", "Topics: refunds, taxes, payouts, exports."],
+     "message": "The example lists four topics where the rule allows three.",
+     "suggestion": "Make the example list three topics."},
+    {"kind": "stale-tool", "quotes": ["fetch_ledger"], "message": "`fetch_ledger` is not a declared tool."},
+    {"kind": "unvalidated-input", "quotes": ["{{question}}"], "message": "The question is not delimited."},
+    {"kind": "format-locking", "quotes": ["Offer a call with an account manager."], "message": "In a branch."},
+    # dropped: the second quote is not in the prompt
+    {"kind": "conflict", "quotes": ["List at most three topics per reply.", "Always list five topics."],
+     "message": "Invented."},
+    # dropped: the quote runs across two branches of an `if`, which the prompt never sends together
+    {"kind": "conflict", "quotes": ["Offer a call with an account manager.\nPoint to the help center.", "refunds"],
+     "message": "Across branches."},
+    # not understood: no such kind
+    {"kind": "spelling", "quotes": ["billing"], "message": "Nope."},
+]
+
+
+def oracle(text: str, quote: str) -> tuple[int, int, int, int]:
+    """(line, column, end_line, end_column) of the first occurrence of `quote`, by counting."""
+    i = text.index(quote)
+    j = i + len(quote)
+    line = text.count("\n", 0, i) + 1
+    column = i - (text.rfind("\n", 0, i) + 1) + 1
+    end_line = text.count("\n", 0, j) + 1
+    end_column = j - (text.rfind("\n", 0, j) + 1) + 1
+    return line, column, end_line, end_column
+
+
+@pytest.fixture
+def server():
+    s = ModelServer().start()
+    yield s
+    s.stop()
+
+
+def make_project(root: Path, server: ModelServer, provider: str = "openai", extra: str = "",
+                 files: dict[str, str] | None = None) -> Path:
+    base = server.url + ("/v1" if provider == "openai" else "")
+    (root / "promptc.toml").write_text(
+        f'[project]\nname = "t"\nsources = ["prompts"]\n\n[review]\nprovider = "{provider}"\n'
+        f'model = "gpt-4o-mini"\nbase_url = "{base}"\napi_key_env = "{KEY_ENV}"\ntimeout = 5\n{extra}',
+        encoding="utf-8")
+    for rel, text in (files or {"shared/style.prompt": STYLE, "answer.prompt": ANSWER, "refund.prompt": REFUND}).items():
+        path = root / "prompts" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    server.replies["Prompt `answer`"] = json.dumps({"findings": FINDINGS})
+    return root
+
+
+def review(*args: str, expect: int = 0, key: str = "test-key"):
+    result = CliRunner().invoke(main, ["review-lint", *args], env={KEY_ENV: key, "GITHUB_ACTIONS": None},
+                                catch_exceptions=False)
+    assert result.exit_code == expect, (args, result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.output and "internal error" not in result.stderr
+    return result
+
+
+def as_json(root: Path, *args: str, expect: int = 0) -> tuple[list[dict], str]:
+    result = review(str(root), "--format", "json", *args, expect=expect)
+    return json.loads(result.stdout), result.stderr
+
+
+def by_rule(found: list[dict]) -> dict[str, dict]:
+    return {d["rule"]: d for d in found}
+
+
+def test_findings_are_anchored_and_mapped_through_imports(tmp_path, server):
+    root = make_project(tmp_path, server)
+    found, err = as_json(root)
+    rules = by_rule(found)
+    assert sorted(rules) == ["review/conflict", "review/format-locking", "review/stale-tool",
+                             "review/unvalidated-input"], found
+    assert len(found) == 4  # the invented conflict and the one across branches are gone
+    style = (root / "prompts/shared/style.prompt").read_text(encoding="utf-8")
+    answer = (root / "prompts/answer.prompt").read_text(encoding="utf-8")
+
+    def at(d: dict) -> tuple:
+        return d["line"], d["column"], d["end_line"], d["end_column"]
+
+    conflict = rules["review/conflict"]
+    assert conflict["file"] == "prompts/shared/style.prompt"
+    assert at(conflict) == oracle(style, "List at most three topics per reply.")
+    label = conflict["labels"][0]
+    assert label["file"] == "prompts/answer.prompt"
+    assert (label["line"], label["column"], label["end_line"], label["end_column"]) == \
+        oracle(answer, "Topics: refunds, taxes, payouts, exports.")
+    assert conflict["import_chain"] == ["prompts/answer.prompt (`answer`)"]
+    assert conflict["message"].startswith("example conflict: The example lists four topics")
+    assert conflict["notes"][0] == "Make the example list three topics."
+    assert conflict["severity"] == "info" and conflict["code"] == "PCR01"
+    assert at(rules["review/stale-tool"]) == oracle(answer, "fetch_ledger")
+    # the model saw `{{question}}`; the finding covers `{{ question }}` as written
+    assert at(rules["review/unvalidated-input"]) == oracle(answer, "{{ question }}")
+    assert at(rules["review/format-locking"]) == oracle(answer, "Offer a call with an account manager.")
+    assert "2 dropped: quotes not in the prompt" in err and "1 not understood" in err
+    assert "2 prompts reviewed by gpt-4o-mini (openai): 2 sent, 0 from the cache" in err
+
+    # what was sent: the rubric, the interface and the messages with the fragment inlined
+    assert server.paths == ["/v1/chat/completions"] * 2
+    _, headers, body = next(entry for entry in server.log if "Prompt `answer`" in json.dumps(entry[2]))
+    assert headers["authorization"] == "Bearer test-key"
+    assert body["model"] == "gpt-4o-mini" and body["messages"][0] == {"role": "system", "content": INSTRUCTIONS}
+    user = body["messages"][1]["content"]
+    assert "List at most three topics per reply." in user  # inlined from shared.style
+    assert "- input `question` (required)" in user and "- tool `lookup_invoice`" in user
+    assert "{% if #1 branch 1 %}Offer a call" in user and "{% if #1 branch else %}Point" in user
+
+
+def test_a_reply_quoting_text_not_in_the_prompt_yields_no_finding(tmp_path, server):
+    root = make_project(tmp_path, server)
+    server.replies["Prompt `answer`"] = json.dumps({"findings": [
+        {"kind": "conflict", "quotes": ["Never sign replies.", "Sign every reply"], "message": "a"},
+        {"kind": "format-locking", "quotes": ["list at most three topics per reply."], "message": "case differs"},
+        {"kind": "stale-tool", "quotes": ["fetch_ledger…"], "message": "an added ellipsis"},
+        {"kind": "stale-tool", "quotes": ["Find an invoice by its id."], "message": "the interface, not a message"},
+    ]})
+    found, err = as_json(root)
+    assert found == []
+    assert "4 dropped: quotes not in the prompt" in err
+
+
+def test_a_second_run_sends_nothing_and_cached_findings_follow_their_lines(tmp_path, server):
+    root = make_project(tmp_path, server)
+    first, _ = as_json(root)
+    sent = len(server.log)
+    assert sent == 2
+    second, err = as_json(root)
+    assert len(server.log) == sent, "an unchanged prompt was sent again"
+    assert second == first
+    assert "0 sent, 2 from the cache" in err
+    # Lines move but the text sent does not change: still cached, reported at the new lines.
+    answer = root / "prompts/answer.prompt"
+    answer.write_text(ANSWER.replace("from shared.style", "\n\nfrom shared.style"), encoding="utf-8")
+    moved, _ = as_json(root)
+    assert len(server.log) == sent
+    assert by_rule(moved)["review/stale-tool"]["line"] == by_rule(first)["review/stale-tool"]["line"] + 2
+    # Editing one prompt re-asks that prompt only.
+    answer.write_text(ANSWER.replace("billing assistant", "billing helper"), encoding="utf-8")
+    as_json(root)
+    assert len(server.log) == sent + 1
+    assert "Prompt `answer`" in server.log[-1][2]["messages"][1]["content"]
+    # Another model is another cache entry.
+    toml = root / "promptc.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"gpt-4o-mini"', '"gpt-4.1-mini"'), encoding="utf-8")
+    as_json(root)
+    assert len(server.log) == sent + 3
+
+
+def test_anthropic_messages_wire_format(tmp_path, server):
+    root = make_project(tmp_path, server, provider="anthropic")
+    found, _ = as_json(root)
+    assert server.paths == ["/v1/messages"] * 2
+    _, headers, body = server.log[0]
+    assert headers["x-api-key"] == "test-key" and headers["anthropic-version"] == "2023-06-01"
+    assert "authorization" not in headers
+    assert body["system"] == INSTRUCTIONS and body["max_tokens"] == 2000
+    assert [m["role"] for m in body["messages"]] == ["user"]
+    assert sorted(by_rule(found)) == ["review/conflict", "review/format-locking", "review/stale-tool",
+                                      "review/unvalidated-input"]
+
+
+def test_rate_limit_retry_after_is_honoured(tmp_path, server):
+    root = make_project(tmp_path, server)
+    server.script = [("status", 429, {"Retry-After": "1"})]
+    started = time.monotonic()
+    found, err = as_json(root)
+    assert time.monotonic() - started >= 1.0
+    assert len(server.log) == 3  # the refused request, its retry and the other prompt
+    assert len(found) == 4 and "2 sent" in err
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_server_errors_are_retried_then_reported_and_not_cached(tmp_path, server, provider):
+    root = make_project(tmp_path, server, provider=provider, extra="max_retries = 2\n",
+                        files={"answer.prompt": ANSWER.replace("{{ house_rules() }}\n", "").replace(
+                            "from shared.style import house_rules\n", "")})
+    fast = {"retry-after-ms": "10"}
+    server.script = [("status", 500, fast), ("status", 529, fast), ("status", 503, fast)]
+    result = review(str(root), "--format", "json", expect=1)
+    assert len(server.log) == 3
+    assert "answer (prompts/answer.prompt) was not reviewed" in result.stderr
+    assert "answered 503: scripted 503 (gave up after 3 attempts)" in result.stderr
+    assert "1 failed" in result.stderr
+    # nothing was cached: the next run asks again, and now gets an answer
+    found, _ = as_json(root)
+    assert len(server.log) == 4 and found
+
+
+def test_a_wrong_key_is_not_retried(tmp_path, server):
+    root = make_project(tmp_path, server)
+    result = review(str(root), expect=1, key="wrong")
+    assert len(server.log) == 2  # one request per prompt, no retries
+    assert "answered 401: Incorrect API key provided" in result.stderr
+    assert "api_key_env" in result.stderr
+    assert "wrong" not in result.stderr + result.stdout  # the key is never printed
+
+
+def test_timeouts(tmp_path, server):
+    root = make_project(tmp_path, server, extra="max_retries = 0\n", files={"refund.prompt": REFUND})
+    toml = root / "promptc.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("timeout = 5", "timeout = 0.3"), encoding="utf-8")
+    server.script = [("hang", 1.0)]
+    result = review(str(root), expect=1)
+    assert "did not answer within 0.3 s (gave up after 1 attempt)" in result.stderr
+    # with one retry the second attempt answers
+    toml.write_text(toml.read_text(encoding="utf-8").replace("max_retries = 0", "max_retries = 1"), encoding="utf-8")
+    server.script = [("hang", 1.0)]
+    before = len(server.log)
+    result = review(str(root))
+    assert len(server.log) == before + 2 and "1 sent" in result.stderr
+
+
+def test_malformed_replies(tmp_path, server):
+    root = make_project(tmp_path, server, files={"refund.prompt": REFUND})
+    server.script = [("garbage",)]
+    result = review(str(root), expect=1)
+    assert "the provider's reply is not JSON" in result.stderr
+    server.script = [("content", "Sure! The prompt looks fine to me.")]
+    result = review(str(root), expect=1)
+    assert 'the reply is not a JSON object: "Sure! The prompt looks fine to me."' in result.stderr
+    server.script = [("content", '{"verdict": "fine"}')]
+    result = review(str(root), expect=1)
+    assert "the reply has no `findings` list" in result.stderr
+    assert len(server.log) == 3  # none of these was cached
+    fenced = '```json\n{"findings": [{"kind": "format-locking", "quotes": ["in plain words"], "message": "m"}]}\n```'
+    server.script = [("content", fenced)]
+    found, _ = as_json(root)
+    assert [d["rule"] for d in found] == ["review/format-locking"]
+    assert (found[0]["line"], found[0]["column"]) == oracle(REFUND, "in plain words")[:2]
+
+
+def _dry_run(root: Path) -> dict:
+    return json.loads(review(str(root), "--dry-run", "--format", "json").stdout)
+
+
+def test_dry_run_sends_nothing_and_counts_tokens_and_cost(tmp_path, server):
+    from promptc import tokens
+
+    root = make_project(tmp_path, server, extra='\n[prices."gpt-4o-mini"]\ninput_per_mtok = 0.15\noutput_per_mtok = 0.6\n')
+    plan = _dry_run(root)
+    assert server.log == []
+    assert plan["total"]["send"] == 2
+    for entry in plan["prompts"]:
+        body = entry["request"]["body"]
+        assert entry["request"]["url"] == server.url + "/v1/chat/completions"
+        assert "authorization" not in {k.lower() for k in entry["request"]["headers"]}
+        encoding = tokens.for_model("gpt-4o-mini").encoding
+        assert entry["input_tokens"] == sum(tokens.count(m["content"], encoding) for m in body["messages"])
+        assert entry["max_cost_usd"] == pytest.approx((entry["input_tokens"] * 0.15 + 2000 * 0.6) / 1e6, abs=1e-6)
+    text = review(str(root), "--dry-run").stdout
+    assert "Would send 2 of 2 prompts" in text and "tokens in" in text and "estimated cost at most $" in text
+    assert server.log == []
+    as_json(root)
+    assert "Would send 0 of 2 prompts" in review(str(root), "--dry-run").stdout
+
+
+def test_budget_caps_spending(tmp_path, server):
+    prices = '\n[prices."gpt-4o-mini"]\ninput_per_mtok = 1000\noutput_per_mtok = 1000\n'
+    root = make_project(tmp_path, server, extra=prices)
+    plan = {e["prompt"]: e["max_cost_usd"] for e in _dry_run(root)["prompts"]}
+    server.usage = (1000, 200)  # each reply costs $1.20 at these prices
+    # Enough for the first prompt (answer) and its actual cost, not for the second's worst case.
+    budget = plan["answer"] + 0.01
+    assert 1.2 + plan["refund"] > budget
+    result = review(str(root), "--budget", str(budget), "--format", "json")
+    assert len(server.log) == 1 and "Prompt `answer`" in server.log[0][2]["messages"][1]["content"]
+    assert "refund was not sent: a reply could cost up to" in result.stderr
+    assert "1 not sent (over the budget)" in result.stderr and "cost $1.2000" in result.stderr
+    # the next run finds answer in the cache and spends the budget on refund
+    result = review(str(root), "--budget", str(budget), "--format", "json")
+    assert len(server.log) == 2 and "1 sent, 1 from the cache" in result.stderr
+
+
+def test_budget_needs_a_price(tmp_path, server):
+    root = make_project(tmp_path, server)
+    result = review(str(root), "--budget", "1", expect=2)
+    assert '[prices."gpt-4o-mini"]' in result.stderr and server.log == []
+
+
+def test_nothing_is_sent_without_a_configured_model_or_key(tmp_path, server):
+    root = make_project(tmp_path, server)
+    result = review(str(root), expect=2, key="")
+    assert f"the environment variable {KEY_ENV} is not set" in result.stderr
+    (root / "promptc.toml").write_text('[project]\nname = "t"\n', encoding="utf-8")
+    result = review(str(root), expect=2)
+    assert "no model is configured for review-lint (provider and model missing)" in result.stderr
+    assert server.log == []
+
+
+def test_static_findings_suppress_the_models_on_the_same_passages(tmp_path, server):
+    text = ('---\nversion: 1.0.0\npurpose: p\nowner: o\n---\nsystem """\nKeep every answer under 50 words.\n'
+            'Explain each step in detail, in at least 200 words.\nReply in English.\n"""\n')
+    root = make_project(tmp_path, server, files={"answer.prompt": text})
+    check = CliRunner().invoke(main, ["check", str(root), "--format", "json"])
+    static = [d for d in json.loads(check.stdout) if d["rule"] == "conflicting-instructions"]
+    assert static, "the linter should report its own documented example"
+    lines = {static[0]["line"], *(label["line"] for label in static[0].get("labels", ()))}
+    source = text.splitlines()
+    quotes = [source[line - 1].strip() for line in sorted(lines)]
+    server.replies["Prompt `answer`"] = json.dumps({"findings": [
+        {"kind": "conflict", "conflict_kind": "numeric", "quotes": quotes, "message": "same pair"},
+        {"kind": "conflict", "conflict_kind": "length", "quotes": [quotes[0], "Reply in English."],
+         "message": "another pair"},
+    ]})
+    found, err = as_json(root)
+    assert [d["message"] for d in found] == ["length conflict: another pair"]
+    assert "1 already reported by the linter" in err
+
+
+def test_ignore_comments_and_severity_settings(tmp_path, server):
+    ignored = ANSWER.replace("Check the ledger with fetch_ledger when asked about payouts.",
+                             "Check the ledger with fetch_ledger when asked about payouts. "
+                             "{# promptc: ignore[review/stale-tool] #}")
+    files = {"shared/style.prompt": STYLE, "answer.prompt": ignored}
+    root = make_project(tmp_path, server, extra='severity = { conflict = "warning", format-locking = "off" }\n',
+                        files=files)
+    found, err = as_json(root, expect=1)  # a warning fails the run, as in `check`
+    assert {d["rule"]: d["severity"] for d in found} == {"review/conflict": "warning",
+                                                         "review/unvalidated-input": "info"}
+    assert "1 dismissed by ignore comments" in err
+
+
+def test_unknown_severity_kind_is_a_config_error(tmp_path, server):
+    root = make_project(tmp_path, server, extra='severity = { conflicts = "warning" }\n')
+    result = review(str(root), expect=2)
+    assert "unknown kind `conflicts`" in result.stderr and server.log == []
+
+
+def test_every_output_format(tmp_path, server):
+    root = make_project(tmp_path, server)
+    answer = (root / "prompts/answer.prompt").read_text(encoding="utf-8")
+    stale_line = oracle(answer, "fetch_ledger")[0]
+
+    text = review(str(root), "--format", "text").stdout
+    assert f"prompts/answer.prompt:{stale_line}:" in text and "info[PCR03 review/stale-tool]" in text
+    assert "  = imported from prompts/answer.prompt (`answer`)" in text
+
+    sarif = json.loads(review(str(root), "--format", "sarif").stdout)
+    run = sarif["runs"][0]
+    results = {r["ruleId"]: r for r in run["results"]}
+    assert sorted(results) == ["PCR01", "PCR03", "PCR04", "PCR05"]
+    stale = results["PCR03"]
+    assert stale["level"] == "note"
+    location = stale["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "prompts/answer.prompt"
+    assert location["region"]["startLine"] == stale_line
+    rule = run["tool"]["driver"]["rules"][stale["ruleIndex"]]
+    assert rule["name"] == "review/stale-tool" and rule["properties"]["tags"] == ["review", "advisory"]
+    assert results["PCR01"]["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
+        "prompts/answer.prompt"
+
+    github = review(str(root), "--format", "github").stdout.splitlines()
+    assert f"::notice file=prompts/answer.prompt,line={stale_line}," in next(
+        line for line in github if "review/stale-tool" in line)
+    assert len(github) == 4 and all(line.startswith("::notice ") for line in github)
+
+    junit = ET.fromstring(review(str(root), "--format", "junit").stdout)
+    suite = junit.find("testsuite")
+    assert suite.get("failures") == "0"  # infos do not fail
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["findings.info"] == "4"
+    out = "".join(case.findtext("system-out") or "" for case in suite.iter("testcase"))
+    assert "review/stale-tool" in out and "review/conflict" in out
+    assert len(server.log) == 2  # five formats, one request per prompt
+
+
+def test_the_rubric_version_changes_with_the_instructions():
+    """The cache trusts RUBRIC_VERSION: editing the instructions must bump it (and this hash)."""
+    assert (RUBRIC_VERSION, hashlib.sha256(INSTRUCTIONS.encode()).hexdigest()) == \
+        ("1", "7e765d6ec1513f1a9ebdddb40fe799ad99f221aa6650de9a9f9aebc35b1a06eb")
