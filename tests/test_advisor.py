@@ -440,3 +440,50 @@ def test_the_rubric_version_changes_with_the_instructions():
     """The cache trusts RUBRIC_VERSION: editing the instructions must bump it (and this hash)."""
     assert (RUBRIC_VERSION, hashlib.sha256(INSTRUCTIONS.encode()).hexdigest()) == \
         ("1", "7e765d6ec1513f1a9ebdddb40fe799ad99f221aa6650de9a9f9aebc35b1a06eb")
+
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not (CORPUS / "labels.jsonl").is_file(),
+                    reason=f"the corpus of real prompts is not at {CORPUS} (../shared/corpus from the repository)")
+def test_corpus_findings_map_to_the_right_lines(tmp_path, server):
+    """Recorded replies for every corpus file labelled `conflict`: each labelled conflict as
+    a model would report it (both passages quoted as the labels quote them), plus one
+    finding with an invented quote. Every reported finding must point at the line and
+    column where its passages are in the file; the invented ones must be dropped."""
+    labelled = [json.loads(line) for line in (CORPUS / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    cases = [entry for entry in labelled if entry["label"] == "conflict" and entry["conflicts"]]
+    assert cases, "the corpus has no file labelled `conflict`"
+    make_project(tmp_path, server, files={})
+    expected: dict[str, tuple[Path, dict]] = {}
+    for entry in cases:
+        path = CORPUS / entry["file"]
+        findings = []
+        for i, conflict in enumerate(entry["conflicts"]):
+            tag = f"{path.name} #{i}"
+            expected[tag] = (path, conflict)
+            findings.append({"kind": "conflict", "conflict_kind": conflict.get("kind") or "other",
+                             "quotes": [conflict["a"], conflict["b"]], "message": tag})
+        findings.append({"kind": "conflict", "quotes": [entry["conflicts"][0]["a"], "An invented sentence here."],
+                         "message": "invented"})
+        server.replies[f"/{path.name})"] = json.dumps({"findings": findings})
+    result = review("--project", str(tmp_path), "--format", "json", *(str(CORPUS / e["file"]) for e in cases))
+    found = json.loads(result.stdout)
+    assert len(server.log) == len(cases)
+    assert f"{len(cases)} dropped: quotes not in the prompt" in result.stderr
+    suppressed = 0
+    if "already reported by the linter" in result.stderr:
+        suppressed = int(result.stderr.split(" already reported by the linter")[0].rsplit("(", 1)[-1].rsplit(" ", 1)[-1])
+    assert len(found) + suppressed == len(expected)
+    for d in found:
+        tag = d["message"].split(": ", 1)[1]
+        path, conflict = expected[tag]
+        text = path.read_bytes().decode("utf-8")
+        assert Path(d["file"]) == path
+        assert (d["line"], d["column"], d["end_line"], d["end_column"]) == oracle(text, conflict["a"].strip()), tag
+        if conflict["b"].strip() != conflict["a"].strip():
+            (label,) = d["labels"]
+            assert (label["line"], label["column"], label["end_line"], label["end_column"]) == \
+                oracle(text, conflict["b"].strip()), tag
