@@ -390,6 +390,13 @@ def test_ignore_comments_and_severity_settings(tmp_path, server):
     assert {d["rule"]: d["severity"] for d in found} == {"review/conflict": "warning",
                                                          "review/unvalidated-input": "info"}
     assert "1 dismissed by ignore comments" in err
+    # front matter silences a kind for the whole module, as `lint: {ignore: […]}` does for rules
+    (root / "prompts/answer.prompt").write_text(
+        ignored.replace("owner: billing-team\n", "owner: billing-team\nlint: {ignore: [review/conflict]}\n"),
+        encoding="utf-8")
+    found, err = as_json(root)
+    assert [d["rule"] for d in found] == ["review/unvalidated-input"]
+    assert "2 dismissed by ignore comments" in err
 
 
 def test_unknown_severity_kind_is_a_config_error(tmp_path, server):
