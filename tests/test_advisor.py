@@ -494,3 +494,23 @@ def test_corpus_findings_map_to_the_right_lines(tmp_path, server):
             (label,) = d["labels"]
             assert (label["line"], label["column"], label["end_line"], label["end_column"]) == \
                 oracle(text, conflict["b"].strip()), tag
+
+
+def test_retry_after_forms():
+    import email.utils
+
+    from promptc.advisor.providers import _retry_after
+
+    assert _retry_after({"retry-after": "7"}) == 7.0
+    assert _retry_after({"retry-after-ms": "250", "retry-after": "7"}) == 0.25
+    soon = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= _retry_after({"retry-after": soon}) <= 30
+    assert _retry_after({"retry-after": "soon"}) is None and _retry_after({}) is None
+
+
+def test_a_provider_asking_for_a_long_pause_ends_the_request(tmp_path, server):
+    root = make_project(tmp_path, server, files={"refund.prompt": REFUND})
+    server.script = [("status", 429, {"Retry-After": "3600"})]
+    result = review(str(root), expect=1)
+    assert "it asks to wait 3600 s, longer than promptc waits (120 s): run again later" in result.stderr
+    assert len(server.log) == 1

@@ -44,7 +44,7 @@ def review_lint(paths: tuple[Path, ...], project_dir: Path | None, fmt: str | No
     from . import run
     from .units import collect
 
-    fmt = fmt or default_format()
+    fmt = fmt or ("text" if dry_run else default_format())
     project = driver.open_project(project_dir or (paths[0] if paths else None))
     if project.diagnostics:
         from ..diagnostics import render_text
