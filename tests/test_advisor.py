@@ -253,9 +253,14 @@ def test_server_errors_are_retried_then_reported_and_not_cached(tmp_path, server
     assert "answer (prompts/answer.prompt) was not reviewed" in result.stderr
     assert "answered 503: scripted 503 (gave up after 3 attempts)" in result.stderr
     assert "1 failed" in result.stderr
+    server.script = [("status", 500, fast)] * 3
+    sarif = json.loads(review(str(root), "--format", "sarif", expect=1).stdout)["runs"][0]
+    assert sarif["invocations"][0]["executionSuccessful"] is False
+    (note,) = sarif["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "error" and "answer (prompts/answer.prompt) was not reviewed" in note["message"]["text"]
     # nothing was cached: the next run asks again, and now gets an answer
     found, _ = as_json(root)
-    assert len(server.log) == 4 and found
+    assert len(server.log) == 7 and found
 
 
 def test_a_wrong_key_is_not_retried(tmp_path, server):
@@ -427,6 +432,10 @@ def test_every_output_format(tmp_path, server):
     assert rule["name"] == "review/stale-tool" and rule["properties"]["tags"] == ["review", "advisory"]
     assert results["PCR01"]["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "prompts/answer.prompt"
+    assert run["invocations"][0]["executionSuccessful"] is True
+    assert run["properties"]["review"] == {"rubric": RUBRIC_VERSION, "sent": 0, "cached": 2, "failed": 0,
+                                           "overBudget": 0, "dropped": 2, "notUnderstood": 1,
+                                           "suppressed": 0, "dismissed": 0}
 
     github = review(str(root), "--format", "github").stdout.splitlines()
     assert f"::notice file=prompts/answer.prompt,line={stale_line}," in next(

@@ -74,7 +74,7 @@ def review_lint(paths: tuple[Path, ...], project_dir: Path | None, fmt: str | No
                             progress=progress)
     finally:
         progress.clear()
-    _print(fmt, result.diagnostics, collected.sources, project.root)
+    _print(fmt, result, collected.sources, project.root)
     for name, why in collected.skipped:
         click.echo(f"warning: {name} was not reviewed: {why}", err=True)
     for o in result.outcomes:
@@ -90,30 +90,32 @@ def review_lint(paths: tuple[Path, ...], project_dir: Path | None, fmt: str | No
         sys.exit(EXIT_FINDINGS)
 
 
-def _print(fmt: str, diagnostics, sources, root: Path) -> None:
+def _print(fmt: str, result, sources, root: Path) -> None:
     if fmt == "text":
         from ..cli import report
 
-        report(diagnostics, sources, "text", quiet=True)
+        report(result.diagnostics, sources, "text", quiet=True)
         return
     from ..report import write
 
-    text = write(fmt, diagnostics, sources, root)
+    text = write(fmt, result.diagnostics, sources, root)
     if fmt == "sarif":
-        text = _sarif(text)
+        text = _sarif(text, result)
     if text:
         click.echo(text)
 
 
-def _sarif(text: str) -> str:
-    """Describe the review rules as what they are: advisory findings of a model."""
+def _sarif(text: str, result) -> str:
+    """Describe the review rules as what they are (advisory findings of a model), and the
+    run as it went: the counts of the summary, and each prompt that could not be reviewed."""
     import json
 
     from .rubric import KINDS, RUBRIC_VERSION
 
     data = json.loads(text)
+    run = data["runs"][0]
     mine = {k.code.id: k for k in KINDS.values()}
-    for rule in data["runs"][0]["tool"]["driver"]["rules"]:
+    for rule in run["tool"]["driver"]["rules"]:
         kind = mine.get(rule["id"])
         if kind is not None:
             rule["fullDescription"] = {"text": f"{kind.code.description} It looked for {kind.ask}"}
@@ -121,6 +123,18 @@ def _sarif(text: str) -> str:
                                     f"(rubric {RUBRIC_VERSION}). Dismiss a finding with "
                                     f"{{# promptc: ignore[{kind.code.name}] #}} on its line."}
             rule["properties"] = {"tags": ["review", "advisory"]}
+    failed = [o for o in result.outcomes if o.status != "cached" and o.status != "sent"]
+    invocation = run["invocations"][0]
+    invocation["executionSuccessful"] = not any(o.status == "failed" for o in failed)
+    if failed:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error" if o.status == "failed" else "note",
+             "message": {"text": f"{o.unit.name} ({o.unit.path}) was not reviewed: {o.error}"}} for o in failed]
+    run["properties"] = {"review": {"rubric": RUBRIC_VERSION, "sent": result.count("sent"),
+                                    "cached": result.count("cached"), "failed": result.count("failed"),
+                                    "overBudget": result.count("over-budget"), "dropped": result.unanchored,
+                                    "notUnderstood": result.malformed, "suppressed": result.suppressed,
+                                    "dismissed": result.dismissed}}
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
