@@ -27,6 +27,8 @@ from .rubric import INSTRUCTIONS, KINDS, RUBRIC_VERSION, RawFinding, ReplyError,
 from .units import Collected, Unit
 
 CACHE_KIND = "review"
+#: The layout of a cached reply; an entry of another format is not read (the prompt is sent again).
+CACHE_FORMAT = "promptc.review-cache/1"
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def review(project: Project, collected: Collected, settings: Settings, client: C
 
 
 def from_cache(unit: Unit, hit) -> Outcome | None:
-    if not isinstance(hit, dict) or not isinstance(hit.get("content"), str):
+    if not isinstance(hit, dict) or hit.get("format") != CACHE_FORMAT or not isinstance(hit.get("content"), str):
         return None
     try:
         findings, malformed = parse_reply(hit["content"])
@@ -221,7 +223,7 @@ def _ask(unit: Unit, settings: Settings, project: Project, client: Client, price
     except ReplyError as exc:
         return Outcome(unit, "failed", error=str(exc), cost=cost, attempts=reply.attempts)
     if cache is not None:
-        cache.put(CACHE_KIND, key, {"content": reply.content, "model": settings.model, "provider": settings.provider,
+        cache.put(CACHE_KIND, key, {"format": CACHE_FORMAT, "content": reply.content, "model": settings.model, "provider": settings.provider,
                                     "rubric": RUBRIC_VERSION, "usage": [reply.input_tokens, reply.output_tokens],
                                     "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     return Outcome(unit, "sent", findings, malformed, cost=cost, attempts=reply.attempts)
