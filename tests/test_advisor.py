@@ -523,3 +523,34 @@ def test_a_provider_asking_for_a_long_pause_ends_the_request(tmp_path, server):
     result = review(str(root), expect=1)
     assert "it asks to wait 3600 s, longer than promptc waits (120 s): run again later" in result.stderr
     assert len(server.log) == 1
+
+
+def test_plain_prompt_files(tmp_path, server):
+    """A .txt/.md file is one literal system message, read as `promptc check FILE.md` reads it."""
+    root = make_project(tmp_path, server, files={})
+    notes = tmp_path / "legacy" / "notes.md"
+    notes.parent.mkdir()
+    text = ("# Support bot\n\nAlways answer in exactly 3 bullet points.\r\n"
+            "Describe {{ customer }}'s account in one sentence.\n")
+    notes.write_bytes(text.encode("utf-8"))
+    server.replies["legacy/notes.md"] = json.dumps({"findings": [
+        {"kind": "format-locking", "quotes": ["in one sentence"], "message": "no fallback"},
+        {"kind": "unvalidated-input", "quotes": ["{{ customer }}'s account"], "message": "a placeholder"},
+        {"kind": "conflict", "quotes": ["exactly 3 bullet points", "in one sentence"], "message": "3 vs 1"},
+    ]})
+    found, err = as_json(tmp_path / "legacy" / "notes.md")
+    normalised = text.replace("\r\n", "\n")
+    assert [(d["rule"], d["file"], d["line"], d["column"]) for d in found] == [
+        ("review/conflict", "legacy/notes.md", *oracle(normalised, "exactly 3 bullet points")[:2]),
+        ("review/unvalidated-input", "legacy/notes.md", *oracle(normalised, "{{ customer }}'s account")[:2]),
+        ("review/format-locking", "legacy/notes.md", *oracle(normalised, "in one sentence")[:2]),
+    ]
+    user = server.log[0][2]["messages"][1]["content"]
+    assert "- inputs: none declared (a plain prompt file" in user
+    assert "Describe {{ customer }}'s account" in user  # template syntax in a plain file is text
+    # an ignore comment works in a plain file as in a module
+    notes.write_text(text.replace("bullet points.\r\n", "bullet points. {# promptc: ignore[review/conflict] #}\n"),
+                     encoding="utf-8")
+    found, err = as_json(tmp_path / "legacy" / "notes.md")
+    assert [d["rule"] for d in found] == ["review/unvalidated-input", "review/format-locking"]
+    assert "1 dismissed by ignore comments" in err
