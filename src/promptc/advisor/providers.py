@@ -17,6 +17,7 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Callable
@@ -64,6 +65,11 @@ class Client:
         self.max_retries = max_retries
         self.max_output_tokens = max_output_tokens
         self.sleep = sleep
+        # A server on this machine (Ollama, llama.cpp, vLLM) is reached directly, never through
+        # an HTTP(S)_PROXY meant for the outside.
+        host = urllib.parse.urlsplit(self.base_url).hostname or ""
+        local = host in ("localhost", "::1") or host.startswith("127.")
+        self._opener = urllib.request.build_opener(*([urllib.request.ProxyHandler({})] if local else []))
 
     # --- the request --------------------------------------------------------------------------
 
@@ -130,7 +136,7 @@ class Client:
     def _post(self, url: str, headers: dict[str, str], data: bytes) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
         except urllib.error.HTTPError as exc:
             try:
