@@ -166,14 +166,6 @@ class RawFinding:
     conflict_kind: str | None = None
     suggestion: str | None = None
 
-    def to_json(self) -> dict:
-        out: dict = {"kind": self.kind, "quotes": list(self.quotes), "message": self.message}
-        if self.conflict_kind:
-            out["conflict_kind"] = self.conflict_kind
-        if self.suggestion:
-            out["suggestion"] = self.suggestion
-        return out
-
 
 class ReplyError(ValueError):
     """The model's reply is not the JSON object the instructions ask for."""

@@ -269,12 +269,6 @@ def summary(result: Review, settings: Settings) -> str:
     return line + "."
 
 
-def outcomes_json(result: Review) -> list[dict]:
-    return [{"prompt": o.unit.name, "file": o.unit.path, "status": o.status, "findings": len(o.findings),
-             **({"error": o.error} if o.error else {}),
-             **({"cost_usd": round(o.cost, 6)} if o.cost is not None else {})} for o in result.outcomes]
-
-
 def request_preview(unit: Unit, client: Client) -> dict:
     return client.request(INSTRUCTIONS, unit.text).to_json()
 
