@@ -554,3 +554,39 @@ def test_plain_prompt_files(tmp_path, server):
     found, err = as_json(tmp_path / "legacy" / "notes.md")
     assert [d["rule"] for d in found] == ["review/unvalidated-input", "review/format-locking"]
     assert "1 dismissed by ignore comments" in err
+
+
+def _refunds(n: int) -> dict[str, str]:
+    return {f"refund{i}.prompt": REFUND.replace("refund policy", f"refund policy ({i})") for i in range(n)}
+
+
+def test_requests_are_sent_in_parallel(tmp_path, server):
+    root = make_project(tmp_path, server, files=_refunds(4))
+    server.script = [("hang", 1.0)] * 4
+    started = time.monotonic()
+    result = review(str(root), "--jobs", "4")
+    assert time.monotonic() - started < 3.0  # one at a time takes at least 4 s
+    assert len(server.log) == 4 and "4 sent" in result.stderr
+
+
+def test_the_budget_holds_with_requests_in_flight(tmp_path, server):
+    """Each request reserves its largest cost; a request that does not fit waits for those in
+    flight to settle at their actual cost, so the prompts sent are those one at a time would
+    send, and the spending never passes the budget."""
+    prices = '\n[prices."gpt-4o-mini"]\ninput_per_mtok = 1000\noutput_per_mtok = 1000\n'
+    root = make_project(tmp_path, server, extra=prices, files=_refunds(3))
+    worst = {e["prompt"]: e["max_cost_usd"] for e in _dry_run(root)["prompts"]}
+    server.usage = (100, 10)  # each reply costs $0.11 at these prices
+    budget = max(worst.values()) + 0.25  # one worst case at a time, plus the actual costs of two replies
+    server.script = [("hang", 0.3)] * 3
+    result = review(str(root), "--jobs", "3", "--budget", str(budget))
+    assert len(server.log) == 3 and "3 sent" in result.stderr and "cost $0.3300" in result.stderr
+    # with a budget too small for the third after two replies, the third is left out
+    for path in (root / "prompts").glob("*.prompt"):
+        path.write_text(path.read_text(encoding="utf-8").replace("plain words", "simple words"), encoding="utf-8")
+    server.log.clear()
+    worst = {e["prompt"]: e["max_cost_usd"] for e in _dry_run(root)["prompts"]}
+    budget = max(worst.values()) + 0.15
+    result = review(str(root), "--jobs", "3", "--budget", str(budget))
+    assert len(server.log) == 2 and "1 not sent (over the budget)" in result.stderr
+    assert "refund2 was not sent" in result.stderr

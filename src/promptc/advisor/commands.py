@@ -22,10 +22,12 @@ FORMATS = ("text", "json", "sarif", "github", "junit")
 @click.option("--dry-run", is_flag=True, help="Send nothing: list what would be sent, its tokens and estimated cost.")
 @click.option("--budget", type=click.FloatRange(min=0), metavar="USD",
               help="Send no request that could take the run's spending over USD (needs [prices.\"MODEL\"]).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Requests sent at once.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings.")
 @guard
 def review_lint(paths: tuple[Path, ...], project_dir: Path | None, fmt: str | None, dry_run: bool,
-                budget: float | None, quiet: bool) -> None:
+                budget: float | None, jobs: int, quiet: bool) -> None:
     """Ask a model to read each prompt as a reviewer would: advisory findings of the linter's
     kinds (conflicts, tone collisions, stale tools, unvalidated inputs, format locking).
 
@@ -71,7 +73,7 @@ def review_lint(paths: tuple[Path, ...], project_dir: Path | None, fmt: str | No
     progress = Progress(enabled=None if not quiet and fmt == "text" else False)
     try:
         result = run.review(project, collected, settings, client, budget=budget, price=price, cache=cache,
-                            progress=progress)
+                            jobs=jobs, progress=progress)
     finally:
         progress.clear()
     _print(fmt, result, collected.sources, project.root)

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -152,40 +153,88 @@ class Review:
 
 
 def review(project: Project, collected: Collected, settings: Settings, client: Client | None, *,
-           budget: float | None = None, price: Pricing | None = None,
-           cache: Cache | None = None, progress: Callable[[str, int, int], None] | None = None) -> Review:
-    """Review every collected prompt. `client` None means: answer from the cache only."""
+           budget: float | None = None, price: Pricing | None = None, cache: Cache | None = None,
+           jobs: int = 1, progress: Callable[[str, int, int], None] | None = None) -> Review:
+    """Review every collected prompt, sending up to `jobs` requests at once. `client` None
+    means: answer from the cache only."""
     result = Review(priced=price is not None)
     units = collected.units
+    outcomes: list[Outcome | None] = [None] * len(units)
+    todo: list[tuple[int, str, float | None]] = []
     for i, unit in enumerate(units):
-        if progress:
-            progress("Reviewing", i, len(units))
         key = cache_key(unit, settings)
-        hit = cache.get(CACHE_KIND, key) if cache else None
-        outcome = from_cache(unit, hit)
-        if outcome is None and client is not None:
-            outcome = _ask(unit, settings, project, client, price, budget, result, cache, key)
-        if outcome is None:
-            continue
-        result.outcomes.append(outcome)
-        result.malformed += outcome.malformed
-        found = []
-        for raw in outcome.findings:
-            severity = severity_of(raw.kind, settings.severity)
-            if severity is None:
-                continue
-            d = anchor(unit, raw, severity, settings.model, collected.sources)
-            if d is None:
-                result.unanchored += 1
-            else:
-                found.append(d)
-        kept = [d for d in found if not _covered(d, collected.static)]
-        result.suppressed += len(found) - len(kept)
-        shown = lint_runner.apply_config(kept, LintSection(), unit.module, collected.sources)
-        result.dismissed += len(kept) - len(shown)
-        result.diagnostics.extend(shown)
+        outcomes[i] = from_cache(unit, cache.get(CACHE_KIND, key) if cache else None)
+        if outcomes[i] is None and client is not None:
+            worst = estimate(unit, settings, project, price).cost if price is not None else None
+            todo.append((i, key, worst))
+    spender = _Spender(budget)
+    _send_all(units, todo, jobs, spender, progress, outcomes,
+              lambda i, key, worst: _ask(units[i], settings, client, price, worst, spender, cache, key))
+    result.spent = spender.spent
+    for unit, outcome in zip(units, outcomes):
+        if outcome is not None:
+            _report(unit, outcome, settings, collected, result)
     result.diagnostics = sorted_diagnostics(result.diagnostics)
     return result
+
+
+def _send_all(units: list[Unit], todo: list[tuple[int, str, float | None]], jobs: int, spender: "_Spender",
+              progress, outcomes: list, send: Callable[[int, str, float | None], Outcome]) -> None:
+    """Send in order, up to `jobs` at once. Each request first reserves its largest cost;
+    one that does not fit waits for requests in flight to settle, and is left out only when
+    it does not fit with none in flight: the same prompts are sent as one at a time."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    flying: dict = {}
+    answered = 0
+
+    def land() -> None:
+        nonlocal answered
+        done, _ = wait(list(flying), return_when=FIRST_COMPLETED)
+        for future in done:
+            outcomes[flying.pop(future)] = future.result()
+            answered += 1
+            if progress:
+                progress("Reviewing", answered, len(todo))
+
+    if progress:
+        progress("Reviewing", 0, len(todo))
+    with ThreadPoolExecutor(max(1, min(jobs, len(todo)))) as pool:
+        for i, key, worst in todo:
+            while True:
+                if len(flying) >= jobs:
+                    land()
+                refused = spender.reserve(worst)
+                if refused is None:
+                    flying[pool.submit(send, i, key, worst)] = i
+                    break
+                if not flying:
+                    outcomes[i] = Outcome(units[i], "over-budget", error=refused)
+                    break
+                land()
+        while flying:
+            land()
+
+
+def _report(unit: Unit, outcome: Outcome, settings: Settings, collected: Collected, result: Review) -> None:
+    """Anchor an outcome's findings, leave out what the linter reports, apply ignores."""
+    result.outcomes.append(outcome)
+    result.malformed += outcome.malformed
+    found = []
+    for raw in outcome.findings:
+        severity = severity_of(raw.kind, settings.severity)
+        if severity is None:
+            continue
+        d = anchor(unit, raw, severity, settings.model, collected.sources)
+        if d is None:
+            result.unanchored += 1
+        else:
+            found.append(d)
+    kept = [d for d in found if not _covered(d, collected.static)]
+    result.suppressed += len(found) - len(kept)
+    shown = lint_runner.apply_config(kept, LintSection(), unit.module, collected.sources)
+    result.dismissed += len(kept) - len(shown)
+    result.diagnostics.extend(shown)
 
 
 def from_cache(unit: Unit, hit) -> Outcome | None:
@@ -198,33 +247,56 @@ def from_cache(unit: Unit, hit) -> Outcome | None:
     return Outcome(unit, "cached", findings, malformed, cost=0.0)
 
 
-def _ask(unit: Unit, settings: Settings, project: Project, client: Client, price: Pricing | None,
-         budget: float | None, result: Review, cache: Cache | None, key: str) -> Outcome:
-    worst = None
-    if budget is not None and price is not None:
-        worst = estimate(unit, settings, project, price).cost
-        if result.spent + worst > budget + 1e-12:
-            return Outcome(unit, "over-budget",
-                           error=f"a reply could cost up to ${worst:.4f}; ${budget - result.spent:.4f} of the "
-                                 "budget is left")
+class _Spender:
+    """The run's spending, shared by the threads that send: a request reserves its largest
+    cost before it is sent and settles at its actual cost when answered, so requests in
+    flight can never take the total over the budget."""
+
+    def __init__(self, budget: float | None):
+        self.budget = budget
+        self.spent = 0.0
+        self.reserved = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self, worst: float | None) -> str | None:
+        """None when the request may be sent, else why not."""
+        if self.budget is None or worst is None:
+            return None
+        with self._lock:
+            left = self.budget - self.spent - self.reserved
+            if worst > left + 1e-12:
+                return f"a reply could cost up to ${worst:.4f}; ${max(left, 0.0):.4f} of the budget is left"
+            self.reserved += worst
+            return None
+
+    def settle(self, worst: float | None, cost: float | None) -> None:
+        with self._lock:
+            if self.budget is not None and worst is not None:
+                self.reserved -= worst
+            self.spent += cost or 0.0
+
+
+def _ask(unit: Unit, settings: Settings, client: Client, price: Pricing | None, worst: float | None,
+         spender: _Spender, cache: Cache | None, key: str) -> Outcome:
+    """Send one prompt whose largest cost `worst` is reserved; settle at the actual cost."""
     try:
         reply = client.complete(INSTRUCTIONS, unit.text)
     except ProviderError as exc:
+        spender.settle(worst, None)
         return Outcome(unit, "failed", error=str(exc))
     cost = None
     if price is not None:
-        if reply.input_tokens is not None and reply.output_tokens is not None:
-            cost = price.cost(reply.input_tokens, reply.output_tokens)
-        else:
-            cost = worst if worst is not None else estimate(unit, settings, project, price).cost
-        result.spent += cost
+        known = reply.input_tokens is not None and reply.output_tokens is not None
+        cost = price.cost(reply.input_tokens, reply.output_tokens) if known else worst
+    spender.settle(worst, cost)
     try:
         findings, malformed = parse_reply(reply.content)
     except ReplyError as exc:
         return Outcome(unit, "failed", error=str(exc), cost=cost, attempts=reply.attempts)
     if cache is not None:
-        cache.put(CACHE_KIND, key, {"format": CACHE_FORMAT, "content": reply.content, "model": settings.model, "provider": settings.provider,
-                                    "rubric": RUBRIC_VERSION, "usage": [reply.input_tokens, reply.output_tokens],
+        cache.put(CACHE_KIND, key, {"format": CACHE_FORMAT, "content": reply.content, "model": settings.model,
+                                    "provider": settings.provider, "rubric": RUBRIC_VERSION,
+                                    "usage": [reply.input_tokens, reply.output_tokens],
                                     "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     return Outcome(unit, "sent", findings, malformed, cost=cost, attempts=reply.attempts)
 
