@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from ..clikit import EXIT_FINDINGS, UsageError, guard
-
-FORMATS = ("text", "json", "sarif", "github", "junit")
+from ..report import FORMATS
 
 
 @click.command("review-lint")
@@ -64,12 +63,13 @@ def review_lint(paths: tuple[Path, ...], project_dir: Path | None, fmt: str | No
     for path in paths:
         if not path.exists():
             raise UsageError(f"`{path}` does not exist")
+    key = None if dry_run else run.api_key(settings)  # before any work: a missing key is a usage error
     collected = collect(project, list(paths))
     cache = Cache(project.cache_dir)
     if dry_run:
         _dry_run(project, collected, settings, price, budget, cache, fmt)
         return
-    client = run.client_for(settings, run.api_key(settings))
+    client = run.client_for(settings, key)
     progress = Progress(enabled=None if not quiet and fmt == "text" else False)
     try:
         result = run.review(project, collected, settings, client, budget=budget, price=price, cache=cache,
