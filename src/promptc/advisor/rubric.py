@@ -49,7 +49,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          frozenset({"stale-tool-reference"}),
          "prose telling the model to call or use a tool, function or capability that the declared tools do "
          "not provide, or under a name that differs from the declared one. Quote the name as the prose "
-         "writes it. Skip this kind when the prompt declares no tools and none are named."),
+         "writes it. Skip this kind when the interface declares no tools (they are supplied elsewhere)."),
     Kind("unvalidated-input", _code(4, "unvalidated-input", "A reviewing model found an input placed where it can "
                                                             "pass for instructions."), 1,
          frozenset({"unvalidated-variable"}),
