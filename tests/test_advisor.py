@@ -590,3 +590,26 @@ def test_the_budget_holds_with_requests_in_flight(tmp_path, server):
     result = review(str(root), "--jobs", "3", "--budget", str(budget))
     assert len(server.log) == 2 and "1 not sent (over the budget)" in result.stderr
     assert "refund2 was not sent" in result.stderr
+
+
+def test_a_finding_in_the_standard_library(tmp_path, server):
+    """Text inlined from a stdlib fragment maps to the stdlib file; its note says how to dismiss
+    it, since that file cannot carry an ignore comment."""
+    from promptc.resources import stdlib_root
+
+    stdlib = (Path(str(stdlib_root())) / "std" / "safety.prompt").read_text(encoding="utf-8")
+    start = stdlib.index('fragment no_secrets """') + len('fragment no_secrets """')
+    sentence = next(line.strip() for line in stdlib[start:].splitlines()
+                    if len(line.strip()) > 20 and "{" not in line)
+    text = ('---\nversion: 1.0.0\npurpose: p\nowner: o\n---\nimport std.safety\n\n'
+            'system """\nAnswer billing questions.\n{{ safety.no_secrets }}\n"""\n')
+    root = make_project(tmp_path, server, files={"answer.prompt": text})
+    server.replies["Prompt `answer`"] = json.dumps({"findings": [
+        {"kind": "conflict", "quotes": [sentence, "Answer billing questions."], "message": "m"}]})
+    (d,) = as_json(root)[0]
+    at = stdlib.index(sentence, start)  # in the fragment, wherever else the file may say it
+    expected = oracle(stdlib[at:], sentence)[:2]
+    expected = (stdlib.count("\n", 0, at) + 1, expected[1] + at - (stdlib.rfind("\n", 0, at) + 1))
+    assert (d["file"], d["line"], d["column"]) == ("<stdlib>/std/safety.prompt", *expected)
+    assert (d["labels"][0]["file"], d["labels"][0]["line"]) == ("prompts/answer.prompt", 9)
+    assert "`lint: {ignore: [review/conflict]}` in the front matter of prompts/answer.prompt" in d["notes"][-1]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..diagnostics import Diagnostic, Label, Severity
+from ..modules.loader import STD_PREFIX
 from ..source import SourceFile, Span
 from .rubric import KINDS, RawFinding
 from .units import Unit
@@ -62,8 +63,11 @@ def anchor(unit: Unit, raw: RawFinding, severity: Severity, model: str,
                    if p.span != first.span)
     message = f"{raw.conflict_kind} conflict: {raw.message}" if raw.conflict_kind else raw.message
     notes = [raw.suggestion] if raw.suggestion else []
-    notes.append(f"note: advisory, from a review by {model}; dismiss it with "
-                 f"{{# promptc: ignore[{kind.code.name}] #}} on this line")
+    if first.span.file.startswith(STD_PREFIX):  # the standard library cannot carry an ignore comment
+        dismiss = f"`lint: {{ignore: [{kind.code.name}]}}` in the front matter of {unit.path}"
+    else:
+        dismiss = f"{{# promptc: ignore[{kind.code.name}] #}} on this line"
+    notes.append(f"note: advisory, from a review by {model}; dismiss it with {dismiss}")
     chain = ()
     if first.span.file != unit.path:  # a fragment imported from another module
         chain = (f"{unit.path} (`{unit.name}`)",)
