@@ -14,6 +14,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from promptc.advisor.rubric import INSTRUCTIONS, RUBRIC_VERSION
@@ -613,3 +615,47 @@ def test_a_finding_in_the_standard_library(tmp_path, server):
     assert (d["file"], d["line"], d["column"]) == ("<stdlib>/std/safety.prompt", *expected)
     assert (d["labels"][0]["file"], d["labels"][0]["line"]) == ("prompts/answer.prompt", 9)
     assert "`lint: {ignore: [review/conflict]}` in the front matter of prompts/answer.prompt" in d["notes"][-1]
+
+
+_WORDS = ["Always", "never", "reply", "in", "English", "use", "emojis", "three", "bullets", "{{ x }}", "—", "é"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=40),
+       gaps=st.lists(st.sampled_from([" ", "  ", "\n", "\n\n", " \n\t"]), min_size=40, max_size=40),
+       pick=st.tuples(st.integers(0, 39), st.integers(1, 6)),
+       invented=st.lists(st.sampled_from(_WORDS + ["Sometimes"]), min_size=1, max_size=5))
+def test_anchoring_property(words, gaps, pick, invented):
+    """In a plain prompt file, a quote made of words that follow each other in the file
+    anchors at its first occurrence, at a span whose text is the quote up to whitespace; any
+    quote anchors exactly when it is in the file's text up to whitespace (the oracle: both
+    with whitespace runs collapsed, a substring test)."""
+    from promptc.advisor.anchor import locate
+    from promptc.advisor.units import unit_of
+    from promptc.plain import plain_module
+    from promptc.source import SourceFile
+
+    text = "".join(w + g for w, g in zip(words, gaps))
+    src = SourceFile("p.md", text, "p")
+    unit = unit_of(plain_module(src), {"inputs": None, "tools": None, "output": None}, "p.md")
+    sources = {"p.md": src}
+
+    def norm(s: str) -> str:
+        return " ".join(s.split())
+
+    start = min(pick[0], len(words) - 1)
+    quote = " ".join(words[start:start + pick[1]])
+    found = locate(unit, quote, sources)
+    if len(quote.replace(" ", "")) < 3:
+        assert found is None
+    else:
+        assert found is not None
+        s = found.span
+        covered = text[src.offset(s.line, s.column):src.offset(s.end_line, s.end_column)]
+        assert norm(covered) == norm(quote)
+        taken_at = sum(len(w) + len(g) for w, g in zip(words[:start], gaps))
+        assert src.offset(s.line, s.column) <= taken_at  # the first occurrence
+    # any quote: found exactly when its words, whitespace aside, are in the file's text
+    other = " ".join(invented)
+    expected = len(other.replace(" ", "")) >= 3 and norm(other) in norm(text)
+    assert (locate(unit, other, sources) is not None) == expected
