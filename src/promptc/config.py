@@ -71,7 +71,8 @@ class HighRisk(RiskPolicy):
 
 
 class ReviewSection(_Strict):
-    """`[review]`: the gate's thresholds per risk level, and owner handles for CODEOWNERS.
+    """`[review]`: the gate's thresholds per risk level, owner handles for CODEOWNERS, and
+    the model of the advisory review (`promptc review-lint`).
 
     Each level has its own defaults (stricter for `high`), so `[review.high]` with one key
     changes only that key. `default_risk` applies to prompts whose front matter sets none.
