@@ -495,6 +495,7 @@ LAZY_COMMANDS = {
     "promptc.review.commands": ("diff", "report", "eval", "gate", "approve", "owners"),
     "promptc.registry.distribute": ("push", "pull"),
     "promptc.dashboard.commands": ("dashboard",),
+    "promptc.advisor.commands": ("review-lint",),
 }
 _LAZY_MODULE = {name: module for module, names in LAZY_COMMANDS.items() for name in names}
 

@@ -71,7 +71,8 @@ class HighRisk(RiskPolicy):
 
 
 class ReviewSection(_Strict):
-    """`[review]`: the gate's thresholds per risk level, and owner handles for CODEOWNERS.
+    """`[review]`: the gate's thresholds per risk level, owner handles for CODEOWNERS, and
+    the model of the advisory review (`promptc review-lint`).
 
     Each level has its own defaults (stricter for `high`), so `[review.high]` with one key
     changes only that key. `default_risk` applies to prompts whose front matter sets none.
@@ -83,6 +84,26 @@ class ReviewSection(_Strict):
     high: HighRisk = HighRisk()
     handles: dict[str, str] = {}  # owner as written in front matter → CODEOWNERS owner (@org/team)
     max_report_chars: int = Field(60000, ge=2000)  # GitHub refuses comments over 65,536 characters
+    # The model-assisted review, `promptc review-lint` (docs/advisor.md): nothing is sent
+    # anywhere unless `provider` and `model` are set. The key is read from the environment
+    # variable `api_key_env` names (default OPENAI_API_KEY or ANTHROPIC_API_KEY; "" sends none).
+    provider: Literal["openai", "anthropic"] | None = None
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str | None = None
+    # The severity of its findings: one level for all, or a table by kind (`conflict`,
+    # `tone-collision`, …, or `default`); "off" drops a kind.
+    severity: Literal["error", "warning", "info"] | dict[str, Literal["error", "warning", "info", "off"]] = "info"
+    timeout: float = Field(120.0, gt=0)  # seconds to wait for the provider's reply
+    max_retries: int = Field(3, ge=0, le=10)  # after a rate limit, a timeout or a 5xx reply
+    max_output_tokens: int = Field(2000, ge=64)
+
+    @field_validator("severity")
+    @classmethod
+    def _severity_kinds(cls, value):
+        from .advisor.rubric import check_severity_keys
+
+        return check_severity_keys(value)
 
     def policy(self, risk: str | None) -> RiskPolicy:
         level = risk if risk in ("low", "medium", "high") else self.default_risk
