@@ -222,3 +222,20 @@ def test_fires_across_an_imported_fragment(tmp_path, kind, rule, shared, local, 
     files = {d["file"]} | {label["file"] for label in d.get("labels", [])}
     assert any(f.endswith("lib.prompt") for f in files), d
     assert any(f.endswith("p.prompt") for f in files) or kind in ("example", "identifier"), d
+
+
+def test_directive_layers_import_only_layers_below():
+    """lexicon → clauses → conflicts: each imports only what lies below it (the message model
+    is named for type checking only)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "src" / "promptc" / "lint" / "model"
+    allowed = {"lexicon": set(), "clauses": {"lexicon", "segments"},
+               "conflicts": {"lexicon", "clauses", "segments"}}
+    for name, below in allowed.items():
+        tree = ast.parse((root / f"{name}.py").read_text())
+        runtime = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1]
+        used = {(n.module or "").split(".")[0] for n in runtime} | {
+            a.name for n in runtime if not n.module for a in n.names}
+        assert used <= below, f"{name} imports {used - below}"

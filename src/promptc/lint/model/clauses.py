@@ -280,8 +280,6 @@ def number(text: str) -> float | None:
 
 _PART_NOUNS = {"item", "sentence", "paragraph", "line", "section", "headline", "step", "question", "suggestion",
                "option", "example", "heading", "slide", "topic"}
-_PART_BEFORE_RE = re.compile(r"\b(?P<each>each|every|per|all)?\s*(?P<noun>bullet\s+points?|[a-z]+)\s+(?P<gap>(?:[a-z'’]+\s+)"
-                             r"{0,4})$", re.I)
 _PER_AFTER_RE = re.compile(r"^\s*(?:per|each|for\s+each|in\s+each|for\s+every|in\s+every|a)\s+(\w+(?:\s+point)?)",
                            re.I)
 _TARGET_BEFORE_RE = re.compile(r"\b(?:keep|make|limit|write|cap|restrict|give|produce|draft)\s+(?:(?:the|your|each|every|"
