@@ -236,6 +236,6 @@ def test_directive_layers_import_only_layers_below():
     for name, below in allowed.items():
         tree = ast.parse((root / f"{name}.py").read_text())
         runtime = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1]
-        used = {(n.module or "").split(".")[0] for n in runtime} | {
+        used = {n.module.split(".")[0] for n in runtime if n.module} | {
             a.name for n in runtime if not n.module for a in n.names}
         assert used <= below, f"{name} imports {used - below}"
