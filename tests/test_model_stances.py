@@ -1,5 +1,6 @@
 """The instruction model's reading of register, length, limits, conditions and emphasis,
-which conflicting-instructions, tone-collision and format-locking rely on."""
+and the measures of directives, which the conflict rules, tone-collision and format-locking
+rely on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from promptc.lint.document import Document, Piece
 from promptc.lint.model import MessageModel, build_model
+from promptc.lint.model.clauses import directives_of
 
 
 def _model(text: str) -> MessageModel:
@@ -14,8 +16,9 @@ def _model(text: str) -> MessageModel:
 
 
 def _stances(sentence: str) -> set[tuple[str, bool, str | None]]:
-    (ins,) = _model(sentence).instructions
-    return {(s.value, s.negated, s.target) for s in ins.stances}
+    model = _model(sentence)
+    (ins,) = model.instructions
+    return {(s.value, s.negated, s.target) for s in model.stances(ins)}
 
 
 @pytest.mark.parametrize("sentence, expected", [
@@ -47,25 +50,22 @@ def test_stances(sentence, expected) -> None:
     assert _stances(sentence) == expected
 
 
-@pytest.mark.parametrize("sentence, target, part", [
-    ("Keep responses under 50 words.", None, False),
-    ("Write at least 200 words.", None, False),
-    ("Keep the title under 60 characters.", "title", False),
-    ("Each bullet must be under 20 words.", "bullet", True),
-    ("Use at most 3 bullet points per section.", "section", True),
+@pytest.mark.parametrize("sentence, unit, low, high, per, target", [
+    ("Keep responses under 50 words.", "word", None, 49, None, None),
+    ("Write at least 200 words.", "word", 200, None, None, None),
+    ("Keep the title under 60 characters.", "character", None, 59, None, "title"),
+    ("Each bullet must be under 20 words.", "word", None, 19, "item", None),
+    ("Use at most 3 bullet points per section.", "item", None, 3, "section", None),
+    ("Your reply must not run past two paragraphs.", "paragraph", None, 2, None, None),
+    ("Give one or two examples.", "example", 1, 2, None, None),
+    ("Write 15-word bullets.", "word", 15, 15, "item", None),
+    ("Offer five or more options.", "option", 5, None, None, None),
+    ("Never use more than a dozen emojis.", "emoji", None, 12, None, None),
+    ("Limit the summary to 3 sentences.", "sentence", None, 3, None, "summary"),
 ])
-def test_limit_targets(sentence, target, part) -> None:
-    (limit,) = _model(sentence).instructions[0].limits
-    assert (limit.target, limit.part) == (target, part)
-
-
-def test_limits_contradict_when_disjoint_or_when_a_part_outgrows_the_whole() -> None:
-    m = _model("Keep answers under 50 words.\nWrite at least 200 words.\nEach bullet must be under 20 words.\n"
-               "Each bullet must have at least 60 words.")
-    under, least, small_part, big_part = (i.limits[0] for i in m.instructions)
-    assert under.contradicts(least) and least.contradicts(under)
-    assert not small_part.contradicts(least)
-    assert big_part.contradicts(under)
+def test_measures(sentence, unit, low, high, per, target) -> None:
+    (measure,) = directives_of(_model(sentence).units[0])[0].measures
+    assert (measure.unit, measure.low, measure.high, measure.per, measure.target) == (unit, low, high, per, target)
 
 
 def test_a_modal_followed_by_a_negation_is_a_prohibition() -> None:

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .segments import memo
+
 if TYPE_CHECKING:
     from .directives import Instruction
     from .segments import Unit
@@ -137,7 +139,8 @@ def _verb_base(word: str) -> str:
 
 # --- directives ---------------------------------------------------------------------
 
-def _risky_actions(ins: Instruction) -> tuple[RiskyAction, ...]:
+@memo
+def risky_actions(ins: Instruction) -> tuple[RiskyAction, ...]:
     """The outward or irreversible actions a directive orders, in order: the instruction's
     action for a requirement, then a leading imperative ("Issue a refund", "If it is late,
     refund it", "Cancel it only after …"). None for a prohibition."""
@@ -172,17 +175,19 @@ def _risky_name(action: str, words: set[str], unit: Unit) -> str | None:
         return action
     if action in _DO_VERBS and words & _DO_OBJECTS:
         return f"{action} {min(words & _DO_OBJECTS)}"
-    if action in _ALL_VERBS and unit.unattended:
+    if action in _ALL_VERBS and unattended(unit):
         return action
     return None
 
 
 # --- confirmation -------------------------------------------------------------------
 
-def _confirms(unit: Unit) -> bool:
+@memo
+def confirms(unit: Unit) -> bool:
     plain = _UNCONFIRMED_RE.sub(lambda m: " " * len(m.group(0)), unit.plain)
     return bool(_CONFIRM_RE.search(plain))
 
 
-def _unattended(unit: Unit) -> bool:
+@memo
+def unattended(unit: Unit) -> bool:
     return bool(_ON_ITS_OWN_RE.search(unit.plain))

@@ -288,6 +288,7 @@ _TARGET_BEFORE_RE = re.compile(r"\b(?:keep|make|limit|write|cap|restrict|give|pr
 _SUBJECT_BEFORE_RE = re.compile(r"\b(?:the|your|each|every|all)\s+([a-z][a-z-]+)\s+(?:must|should|may|can|will|is|"
                                 r"are|needs?\s+to|has\s+to|have\s+to)?\s*(?:not\s+|never\s+|always\s+|be\s+|stay\s+|"
                                 r"remain\s+|run\s+|go\s+|contains?\s+|ha(?:ve|s)\s+|exceed\s+)*$", re.I)
+_NEGATED_BEFORE_RE = re.compile(r"\b(?:never|not|don't|dont|avoid|refrain\s+from)\b(?:\s+[a-z'’]+){0,3}\s*$", re.I)
 _LIMIT_TO_RE = re.compile(r"\b(?:limit|cap|restrict|keep)(?:ed)?\b(?:\s+[a-z'’]+){0,4}?\s+to\s*$", re.I)
 _COUNT_TO_RE = re.compile(r"\b(?:count|wait|pause)\s+(?:to|for)\s+$", re.I)
 
@@ -302,7 +303,9 @@ def _measures(unit: Unit, s: int, e: int):
         hi_n = number(m.group("m")) if m.group("m") else None
         op = " ".join((m.group("op") or "").lower().split())
         neg = bool(m.group("neg"))
-        post = " ".join((m.group("post") or "").lower().split())
+        post = " ".join((m.group("post") or m.group("mid") or "").lower().split())
+        if not neg and op and not op.startswith(("not ", "no ", "never ")):
+            neg = bool(_NEGATED_BEFORE_RE.search(clause[: m.start()]))  # "never use more than 3"
         unit_name = L.UNITS[" ".join(m.group("unit").lower().split())]
         before = clause[: m.start()]
         definite = bool(re.search(r"\bthe\s*$", before, re.I)) and not op
@@ -343,8 +346,10 @@ def _measures(unit: Unit, s: int, e: int):
                 low, bare = None, False
         per = None
         target = None
-        if m.group("hyphen") and m.group("mods"):  # "15-word bullets"
-            per = L.UNITS.get(m.group("mods").split()[0].lower())
+        if m.group("hyphen"):  # "15-word bullets"
+            after = re.match(r"\s*([a-z]+(?:\s+points?)?)", clause[m.end():], re.I)
+            nxt = m.group("mods").split()[0] if m.group("mods") else (after.group(1) if after else "")
+            per = L.UNITS.get(nxt.lower())
         else:
             per = _part_before(before, unit_name)
         pm = _PER_AFTER_RE.match(clause[m.end():])
@@ -355,7 +360,7 @@ def _measures(unit: Unit, s: int, e: int):
             tm = _TARGET_BEFORE_RE.search(spaced) or _SUBJECT_BEFORE_RE.search(spaced)
             if tm:
                 word = _lemma(tm.group(1))
-                if word not in L.REPLY_NOUNS and word not in L.UNITS and L.OBJECTS.get(word) != "reply" \
+                if word not in L.REPLY_NOUNS and L.UNITS.get(word) != unit_name and L.OBJECTS.get(word) != "reply" \
                         and word not in L.ACTIONS and word not in L.STOP:
                     target = word
         lead = len(clause[m.start():m.end()]) - len(clause[m.start():m.end()].lstrip())
@@ -372,6 +377,10 @@ def _part_before(before: str, unit_name: str) -> str | None:
         two = " ".join(words[k:k + 2])
         name = L.UNITS.get(two) or L.UNITS.get(w)
         if name and name != unit_name and name in _PART_NOUNS:
+            head = k - 1 if w.startswith("point") and k > 0 and words[k - 1] == "bullet" else k
+            each = head > 0 and words[head - 1] in ("each", "every", "per", "all")
+            if not each and not (w.endswith("s") and w != "points" or two.endswith("points")):
+                return None  # "the title under 60 characters" bounds the title itself
             gap = words[k + 1:]
             if any(g in L.ACTIONS and g not in ("be", "contain", "have") for g in gap):
                 return None

@@ -7,19 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
-
-from .actions import RiskyAction, _risky_actions
-from .formats import FormatDemand, _instruction_formats
 from .segments import Unit
 from .vocabulary import (
     _CAPS_RUN_RE, _CUE_KIND, _CUE_RE, _DETERMINERS, _FILLER, _LABEL_RE, _MODAL_WORDS, _NEGATOR_AFTER_CUE_RE,
     _NUMBER_WORDS, _QUANTITY_RE, _STOP_OBJECT, _WORD_RE, IMPERATIVES, UNITS,
 )
 
-if TYPE_CHECKING:
-    from .limits import Limit
-    from .stances import Stance
 
 
 @dataclass(frozen=True)
@@ -75,36 +68,6 @@ class Instruction:
         "IMPORTANT:" does not count."""
         return sum(1 for run in _CAPS_RUN_RE.findall(self.unit.plain)
                    if any(w.lower() in _MODAL_WORDS for w in run.split()))
-
-    @cached_property
-    def stances(self) -> tuple[Stance, ...]:
-        """What the sentence says about the register and the length of the reply, outside
-        quoted text: "Be formal", "never use emojis", "keep answers short", "in detail"."""
-        from .stances import _stances  # here, not at the top: stances reads Instruction
-
-        return _stances(self)
-
-    @cached_property
-    def limits(self) -> tuple[Limit, ...]:
-        """Each bound of `quantities` with the thing it bounds."""
-        from .limits import _limit  # here, not at the top: limits reads Quantity
-
-        return tuple(_limit(self.unit, q) for q in self.quantities)
-
-    @cached_property
-    def formats(self) -> tuple[FormatDemand, ...]:
-        """`Unit.formats`, and for a prohibition also what follows its cue: "never use
-        Markdown headings" forbids headings, "don't ever use Markdown" Markdown (the demand
-        starts at the cue)."""
-        return _instruction_formats(self)
-
-    @cached_property
-    def risky_actions(self) -> tuple[RiskyAction, ...]:
-        """The outward or irreversible actions the directive orders (money, deletion,
-        messages to people): its own action and object for a requirement, then a leading
-        imperative the directive vocabulary lacks ("Issue a refund", "If it is late, refund
-        it"). Empty for a prohibition. Whether a person confirms first is `Unit.confirms`."""
-        return _risky_actions(self)
 
 
 # --- directives ---------------------------------------------------------------------

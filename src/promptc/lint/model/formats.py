@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .segments import memo
+
 if TYPE_CHECKING:
     from .directives import Instruction
     from .segments import Unit
@@ -124,7 +126,8 @@ class KeyMention:
 
 # --- formats ------------------------------------------------------------------------
 
-def _unit_formats(unit: Unit) -> tuple[FormatDemand, ...]:
+@memo
+def unit_formats(unit: Unit) -> tuple[FormatDemand, ...]:
     """The unit's format demands in a fixed order: a JSON reply asked for, JSON forbidden, a
     text format asked for (the first wording of each), the first "no Markdown", then every
     Markdown construct asked for."""
@@ -150,10 +153,11 @@ def _unit_formats(unit: Unit) -> tuple[FormatDemand, ...]:
     return tuple(out)
 
 
-def _instruction_formats(ins: Instruction) -> tuple[FormatDemand, ...]:
+@memo
+def instruction_formats(ins: Instruction) -> tuple[FormatDemand, ...]:
     """The unit's demands, and for a prohibition what its cue forbids: "never use Markdown
     headings", "do not add tables", "don't ever use Markdown"."""
-    out = ins.unit.formats
+    out = unit_formats(ins.unit)
     if ins.modality != "prohibit" or not ins.cue:
         return out
     plain = ins.unit.plain
@@ -181,7 +185,8 @@ def _norm(element: str) -> str:
 
 # --- JSON keys ----------------------------------------------------------------------
 
-def _json_keys(unit: Unit) -> tuple[KeyMention, ...]:
+@memo
+def json_keys(unit: Unit) -> tuple[KeyMention, ...]:
     out = []
     for regex in _KEY_RES:
         for m in regex.finditer(unit.text):
@@ -190,7 +195,8 @@ def _json_keys(unit: Unit) -> tuple[KeyMention, ...]:
     return tuple(out)
 
 
-def _bullet_key(unit: Unit) -> KeyMention | None:
+@memo
+def bullet_key(unit: Unit) -> KeyMention | None:
     if unit.kind != "bullet":
         return None
     m = _BULLET_KEY_RE.match(unit.text)

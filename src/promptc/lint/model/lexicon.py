@@ -138,7 +138,7 @@ QUANTITY_RE = re.compile(
     r"(?:\b(?P<neg>must\s+not|mustn't|should\s+not|shouldn't|do\s+not|don't|does\s+not|doesn't|never|not)?\s*"
     r"(?P<op>" + _COMP_ALT + r")\s+)?"
     r"\b(?P<n>" + NUMBER + r")"
-    r"(?:\s*(?:-|–|to|or|and)\s*(?P<m>" + NUMBER + r"))?"
+    r"(?:\s*(?:-|–|to|or|and)\s*(?P<m>" + NUMBER + r"))?(?P<mid>\s+or\s+(?:more|fewer|less))?"
     r"(?P<hyphen>-)?\s*(?P<mods>(?:(?!(?:" + _UNIT_ALT + r")\b)[a-z][a-z'-]*\s+){0,2})"
     r"(?P<unit>" + _UNIT_ALT + r")\b"
     r"(?P<post>\s+or\s+(?:fewer|less|more|so)|\s+(?:max|maximum|at\s+most|at\s+the\s+most|minimum|at\s+least)\b|\+)?",

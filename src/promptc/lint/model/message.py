@@ -11,9 +11,11 @@ from ..document import Document, exclusive
 from .conflicts import Conflict, conflicts
 from .delimiters import _delimited
 from .directives import Instruction, _instruction
-from .formats import KeyMention, _mentions_json, _quotes
+from .actions import RiskyAction, confirms, risky_actions, unattended
+from .formats import FormatDemand, KeyMention, _mentions_json, _quotes, bullet_key, instruction_formats, json_keys, unit_formats
 from .mentions import Mention, _mentions
 from .segments import Unit, _units
+from .stances import Stance, stances
 from .vocabulary import _FALLBACK_RE
 
 
@@ -34,6 +36,34 @@ class MessageModel:
     @property
     def role(self) -> str:
         return self.doc.role
+
+    # --- features of a unit or an instruction, computed once each ---
+
+    @staticmethod
+    def formats(x: Instruction | Unit) -> tuple[FormatDemand, ...]:
+        """What the wording says of the reply's format (`formats.unit_formats`); for an
+        instruction, also what a prohibition's cue forbids (`formats.instruction_formats`)."""
+        return instruction_formats(x) if isinstance(x, Instruction) else unit_formats(x)
+
+    @staticmethod
+    def stances(ins: Instruction) -> tuple[Stance, ...]:
+        """Register and length stances of a directive (`stances.stances`)."""
+        return stances(ins)
+
+    @staticmethod
+    def risky_actions(ins: Instruction) -> tuple[RiskyAction, ...]:
+        """Outward or irreversible actions the directive orders (`actions.risky_actions`)."""
+        return risky_actions(ins)
+
+    @staticmethod
+    def confirms(u: Unit) -> bool:
+        """The unit makes an action wait for a person (`actions.confirms`)."""
+        return confirms(u)
+
+    @staticmethod
+    def unattended(u: Unit) -> bool:
+        """The unit says to act by itself (`actions.unattended`)."""
+        return unattended(u)
 
     def can_co_occur(self, a: Instruction | Unit, b: Instruction | Unit) -> bool:
         """Both render in one message: not in different branches of the same `if`."""
@@ -124,9 +154,9 @@ class MessageModel:
         """Names `unit` uses as keys of the JSON reply, with their document offsets: its
         `Unit.json_keys`, then its `Unit.bullet_key` when another bullet of the same section
         opens with one of the `known` keys (a list describing the reply's fields)."""
-        out = list(unit.json_keys)
-        key = unit.bullet_key
-        if key is not None and any(u.bullet_key is not None and u.bullet_key.name in known
+        out = list(json_keys(unit))
+        key = bullet_key(unit)
+        if key is not None and any(bullet_key(u) is not None and bullet_key(u).name in known
                                    for u in self.units if u.kind == "bullet" and u.section == unit.section
                                    and u is not unit):
             out.append(key)

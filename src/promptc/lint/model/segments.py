@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, wraps
 
 from ..document import Branch, Document
-from .actions import _confirms, _unattended
-from .formats import FormatDemand, KeyMention, _bullet_key, _json_keys, _unit_formats
 from .vocabulary import (
     _BULLET_RE, _CLOSE_TAG_RE, _CONDITION_RE, _EXAMPLE_LEAD_RE, _EXAMPLE_SECTION_RE, _FENCE_RE, _GENERAL_SECTIONS,
     _HEADING_RE, _INLINE_TAG_RE, _OPEN_TAG_RE, _QUOTE_RE, _SENTENCE_END_RE, _SITUATION_TITLE_RE,
@@ -50,44 +48,23 @@ class Unit:
                 return title
         return None
 
-    @cached_property
-    def formats(self) -> tuple[FormatDemand, ...]:
-        """What the wording says of the reply's format, whatever the unit's modality: a JSON
-        reply asked for ("respond with JSON"), JSON forbidden ("do not reply in JSON", "no
-        JSON."), a text format asked for ("respond in plain text"), the first of each; the
-        first "no Markdown"; then every Markdown construct asked for ("use headings",
-        "include a table"). Scoped demands ("no Markdown in commit messages") are kept and
-        marked. A prohibition's cue adds one more: see `Instruction.formats`."""
-        return _unit_formats(self)
-
-    @cached_property
-    def json_keys(self) -> tuple[KeyMention, ...]:
-        """Names the unit uses as keys of a JSON reply ("the `urgency` field", "key named
-        "status"", "set `score` to …", `"score": 3`), quoted material included. A bullet
-        that opens with a quoted name is `bullet_key`, not one of these."""
-        return _json_keys(self)
-
-    @cached_property
-    def bullet_key(self) -> KeyMention | None:
-        """The quoted name a bullet opens with (`- "answer": the reply`), which may be a key
-        of the JSON reply; None for sentences and headings. `MessageModel.json_keys` decides."""
-        return _bullet_key(self)
-
-    @cached_property
-    def confirms(self) -> bool:
-        """The unit makes an action wait for the user or a person ("after the customer
-        confirms", "ask before you refund", "only with their approval"); "without asking",
-        "no need to confirm" and "never wait for approval" do not count."""
-        return _confirms(self)
-
-    @cached_property
-    def unattended(self) -> bool:
-        """The unit says to act by itself: "without asking", "without approval",
-        "automatically", "on your own", "right away", "immediately"."""
-        return _unattended(self)
-
 
 # --- segmentation -------------------------------------------------------------------
+
+def memo(fn):
+    """Compute a feature of a unit or an instruction once and keep it on the object: the
+    features live in the layers above, the objects in this one and the next."""
+    name = "_memo_" + fn.__name__
+
+    @wraps(fn)
+    def wrapper(obj):
+        d = obj.__dict__
+        if name not in d:
+            d[name] = fn(obj)
+        return d[name]
+
+    return wrapper
+
 
 def _units(doc: Document):
     text = doc.text

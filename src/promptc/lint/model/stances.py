@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .directives import _lemma
-from .limits import _phrase, _target
+from .segments import memo
 from .vocabulary import _CLAUSE_BREAK, _DETERMINERS, _FILLER, _STOP_OBJECT, _TOKEN_RE, GENERIC_TARGETS, IMPERATIVES
 
 if TYPE_CHECKING:
@@ -136,7 +136,8 @@ _PERMISSION_RE = re.compile(r"\b(?:feel free|you may|you can|allowed|encouraged|
                             r"sprinkle)\b", re.I)
 
 
-def _stances(ins: Instruction) -> tuple[Stance, ...]:
+@memo
+def stances(ins: Instruction) -> tuple[Stance, ...]:
     unit = ins.unit
     toks = [(m.group(0).lower(), m.start(), m.end()) for m in _TOKEN_RE.finditer(unit.plain)]
     words = [t for t, _, _ in toks]
@@ -361,3 +362,25 @@ def _scope_after(words: list[str], j: int) -> str | None:
             continue
         rest.append(w)
     return " ".join(rest[:3]) if rest else None
+
+
+# --- noun phrases -------------------------------------------------------------------
+
+def _phrase(words: list[str]) -> str | None:
+    """The head noun of a short noun phrase, with one modifier: "the commit messages" → "commit message"."""
+    content = []
+    for w in words:
+        if w in _STOP_OBJECT and content:
+            break
+        if w not in _DETERMINERS and w not in _STOP_OBJECT:
+            content.append(w)
+    if not content:
+        return None
+    return _target(content[-2] if len(content) > 1 else None, content[-1])
+
+
+def _target(modifier: str | None, head: str) -> str | None:
+    head = _lemma(head.lower())
+    if head in GENERIC_TARGETS and modifier in (None, "final", "overall", "whole", "entire", "chat"):
+        return None
+    return f"{modifier} {head}" if modifier else head

@@ -71,7 +71,7 @@ class FormatConflict(Rule):
     def _against_json(self, ctx, prose: list[MessageModel], keys, labels) -> Iterator[Diagnostic]:
         for model in prose:
             for unit in model.units:
-                ban = next((d for d in unit.formats if d.whole and d.format == "json" and d.polarity == "forbid"),
+                ban = next((d for d in model.formats(unit) if d.whole and d.format == "json" and d.polarity == "forbid"),
                            None)
                 if ban and not unit.example and not model.condition(unit):
                     yield self.report(model.doc.span(ban.start, unit.end),
@@ -128,7 +128,7 @@ def _first_demand(model: MessageModel, *, json: bool) -> FormatDemand | None:
     """The first unconditional instruction (not a statement, not an "if …" case) outside
     examples asking for a JSON reply (`json`) or a text one, as its demand."""
     for ins in model.directives():
-        found = _reply_format(ins.unit.formats, json=json)
+        found = _reply_format(model.formats(ins.unit), json=json)
         if found and ins.modality == "require" and not model.condition(ins):
             return found
     return None

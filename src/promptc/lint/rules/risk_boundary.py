@@ -59,9 +59,9 @@ class RiskBoundary(Rule):
         previous: Unit | None = None
         for ins in model.directives():
             unit = ins.unit
-            action = ins.risky_actions[0] if ins.risky_actions else None
-            confirmed = unit.confirms or (previous is not None and previous.section == unit.section
-                                          and previous.confirms)
+            action = next(iter(model.risky_actions(ins)), None)
+            confirmed = model.confirms(unit) or (previous is not None and previous.section == unit.section
+                                                  and model.confirms(previous))
             previous = unit
             if not action or confirmed or _through_gated_tool(model, unit, action, gated):
                 continue

@@ -53,10 +53,10 @@ class ToneCollision(Rule):
 
 def collisions(model: MessageModel) -> Iterator[tuple[Stance, Stance]]:
     """(earlier, later) register stances that clash; each later sentence is reported once."""
-    directives = [i for i in model.directives() if any(s.axis == "register" for s in i.stances)]
+    directives = [i for i in model.directives() if any(s.axis == "register" for s in model.stances(i))]
     for n, later in enumerate(directives):
         found = next(((a, b) for earlier in directives[:n] if model.always_together(earlier, later)
-                      for a in earlier.stances for b in later.stances
+                      for a in model.stances(earlier) for b in model.stances(later)
                       if a.axis == "register" and a.clashes(b)), None)
         if found:
             yield found
