@@ -224,18 +224,23 @@ def test_fires_across_an_imported_fragment(tmp_path, kind, rule, shared, local, 
     assert any(f.endswith("p.prompt") for f in files) or kind in ("example", "identifier"), d
 
 
-def test_directive_layers_import_only_layers_below():
-    """lexicon → clauses → conflicts: each imports only what lies below it (the message model
-    is named for type checking only)."""
+def test_model_layers_import_only_layers_below():
+    """vocabulary → segments → directives → features → message: each module of the
+    instruction model imports (at run time) only modules of the layers below it."""
     import ast
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1] / "src" / "promptc" / "lint" / "model"
-    allowed = {"lexicon": set(), "clauses": {"lexicon", "segments"},
-               "conflicts": {"lexicon", "clauses", "segments"}}
-    for name, below in allowed.items():
-        tree = ast.parse((root / f"{name}.py").read_text())
-        runtime = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1]
-        used = {n.module.split(".")[0] for n in runtime if n.module} | {
-            a.name for n in runtime if not n.module for a in n.names}
-        assert used <= below, f"{name} imports {used - below}"
+    layers = [{"vocabulary", "lexicon"}, {"segments"}, {"directives", "clauses"},
+              {"stances", "formats", "actions", "mentions", "delimiters", "conflicts"}, {"message"}]
+    seen = set()
+    for depth, layer in enumerate(layers):
+        below = set().union(*layers[:depth])
+        for name in layer:
+            tree = ast.parse((root / f"{name}.py").read_text())
+            runtime = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1]
+            used = {n.module.split(".")[0] for n in runtime if n.module} | {
+                a.name for n in runtime if not n.module for a in n.names}
+            assert used <= below, f"{name} imports {sorted(used - below)} from its own layer or above"
+            seen.add(name)
+    assert seen | {"__init__"} == {p.stem for p in root.glob("*.py")}, "a module is missing from the layer map"
