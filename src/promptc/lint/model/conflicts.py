@@ -244,7 +244,10 @@ def _language(d: Directive) -> tuple[str, str | None] | None:
     text = d.plain
     if d.action in ("translate",) or L.FALLBACK_LANGUAGE_RE.search(text) or d.condition:
         return None
-    if L.USER_LANGUAGE_RE.search(text) and (d.action in _REPLY_ACTIONS or "language" in d.lower):
+    user = L.USER_LANGUAGE_RE.search(text)
+    if user and L.DESPITE_RE.search(text[:user.start()]):
+        user = None  # "in English, regardless of the user's language"
+    if user and (d.action in _REPLY_ACTIONS or "language" in d.lower):
         return "user", None
     m = L.LANGUAGE_RE.search(text)
     if m and d.action in _REPLY_ACTIONS and (d.action == "reply" or d.object is None or d.object in L.REPLY_NOUNS

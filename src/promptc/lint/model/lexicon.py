@@ -18,8 +18,9 @@ ACTIONS: dict[str, str] = {
     **dict.fromkeys(("include", "add", "insert", "put", "attach", "append", "embed"), "include"),
     **dict.fromkeys(("use", "employ", "utilize", "utilise", "apply", "call", "invoke", "run", "trigger"), "use"),
     **dict.fromkeys(("ask", "query", "question", "request", "prompt"), "ask"),
-    **dict.fromkeys(("give", "provide", "offer", "supply", "present", "show", "display", "share", "return",
+    **dict.fromkeys(("give", "provide", "offer", "supply", "present", "show", "display", "return",
                      "output", "print", "produce", "generate", "deliver", "send"), "give"),
+    **dict.fromkeys(("share", "divulge", "leak", "give out", "hand out"), "mention"),
     **dict.fromkeys(("list", "enumerate", "itemize", "itemise"), "list"),
     **dict.fromkeys(("write", "compose", "draft", "create", "make"), "write"),
     **dict.fromkeys(("mention", "state", "say", "tell", "note", "disclose", "reveal", "discuss", "talk about"),
@@ -42,7 +43,7 @@ ACTIONS: dict[str, str] = {
                      "refer", "read", "review", "analyze", "analyse", "count", "tell", "label", "classify",
                      "rate", "score", "mark", "compare", "break", "split", "group", "sort", "rank", "order",
                      "highlight", "separate", "finish", "close", "open", "pick", "choose", "select", "set",
-                     "call", "tag", "avoid"), None),
+                     "call", "tag", "avoid", "number", "bullet", "indent", "bold", "capitalize", "capitalise"), None),
 }
 #: Inflections the lemmatiser would not find on its own.
 IRREGULAR = {"gave": "give", "given": "give", "wrote": "write", "written": "write", "made": "make",
@@ -158,6 +159,9 @@ USER_LANGUAGE_RE = re.compile(
     r"uses?|used|speaks?|spoke|is\s+using|communicates?)|language\s+of\s+the\s+(?:user|question|input|query|"
     r"message|customer)|match(?:ing)?\s+(?:the\s+)?(?:user|customer)'?s?’?s?\s+language|their\s+(?:own\s+|"
     r"native\s+)?language)", re.I)
+#: "regardless of the user's language": the user's language is set aside, not matched.
+DESPITE_RE = re.compile(r"\b(?:regardless\s+of|irrespective\s+of|no\s+matter|even\s+if|even\s+when|whatever)\s+"
+                        r"(?:what\s+|which\s+)?$", re.I)
 LANGUAGE_RE = re.compile(r"\b(?:in|into|using|use)\s+(?:(?:plain|simple|fluent|formal|native|proper|british|"
                          r"american|standard)\s+)?(" + "|".join(sorted(LANGUAGES)) + r")\b", re.I)
 #: A fallback language is no fixed one: "default to English when unsure".
@@ -219,7 +223,7 @@ FIELD_WORDS_RE = re.compile(r"\b(?:field|key|property|value|string|attribute)s?\
 BRIEF_RE = re.compile(r"\b(?:concise(?:ly)?|brief(?:ly)?|short|succinct(?:ly)?|terse(?:ly)?|to\s+the\s+point|"
                       r"in\s+(?:a\s+|one\s+)?(?:single\s+)?(?:sentence|line|word)|one[\s-]+(?:sentence|line)|"
                       r"(?:a|one)\s+sentence\s+or\s+two|one\s+or\s+two\s+sentences|as\s+short\s+as\s+possible|"
-                      r"minimal(?:ly)?|without\s+(?:any\s+)?(?:elaboration|explanation|details?)|no\s+"
+                      r"(?:with|using)\s+(?:a\s+|one\s+)?(?:single\s+)?(?:word|sentence|line)|one[\s-]word|minimal(?:ly)?|without\s+(?:any\s+)?(?:elaboration|explanation|details?)|no\s+"
                       r"(?:elaboration|filler|fluff|preamble|verbosity))\b", re.I)
 LONG_RE = re.compile(r"\b(?:in\s+(?:great\s+|full\s+|more\s+|much\s+)?detail|detailed|in[\s-]depth|thorough(?:ly)?|"
                      r"exhaustive(?:ly)?|elaborate(?:ly)?|at\s+length|long[\s-]form|lengthy|extensive(?:ly)?|"
