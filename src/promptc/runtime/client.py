@@ -353,6 +353,7 @@ class Client:
         if _is_oci(self._registry):
             raise PromptcRuntimeError("an OCI registry keeps no captured cases: capture to the SQLite or "
                                       "PostgreSQL registry the release commands use")
+        captures.check_kind(kind)
         trace = dict(trace)
         response_id = trace.get("response_id")
         if inputs is _UNSET:
