@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Mapping, Union
+from typing import Annotated, Any, Literal, Mapping
 
 import yaml
 from yaml.constructor import SafeConstructor
-from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError,
-                      field_validator)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..diagnostics import Diagnostic, diag, suggestion_note
 from ..source import SourceFile, Span
@@ -47,10 +47,6 @@ class LintSettings(_Strict):
     ignore: list[str] = []
 
 
-#: A retrieval filter value: a scalar, or a list of scalars (a membership filter).
-FilterScalar = Union[StrictBool, StrictInt, StrictFloat, StrictStr]
-
-
 class ChunkingSettings(_Strict):
     strategy: str | None = None
     size: int | None = Field(default=None, gt=0)
@@ -65,9 +61,21 @@ class RetrievalSettings(_Strict):
     index: str | None = None
     source: str | None = None
     top_k: int | None = Field(default=None, gt=0, le=10_000)
-    filters: dict[str, Union[FilterScalar, list[FilterScalar]]] | None = None
+    filters: dict[str, Any] | None = None
     reranker: str | None = None
     chunking: ChunkingSettings | None = None
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_values(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # A value is a scalar, or a list of scalars (a membership filter).
+        def scalar(v: Any) -> bool:
+            return isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v))
+
+        for key, v in (value or {}).items():
+            if not (scalar(v) or (isinstance(v, list) and all(scalar(x) for x in v))):
+                raise ValueError(f"filter `{key}` must be text, a number, true/false or a list of those")
+        return value
 
 
 class CaptureSettings(_Strict):
