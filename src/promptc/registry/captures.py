@@ -110,7 +110,7 @@ def _json_size(value: Any) -> int:
 
 
 def prepare(trace: Mapping, *, kind: str, output: Any, note: str = "", inputs: Optional[Mapping] = None,
-            withheld: Optional[str] = None, at: Optional[str] = None) -> Case:
+            withheld: Optional[str] = None, at: Optional[str] = None, id: Optional[str] = None) -> Case:
     """The case to store for a served response, already redacted, within the size bound.
 
     `inputs` is what may be stored (None: nothing, and `withheld` says why). The output is
@@ -138,7 +138,7 @@ def prepare(trace: Mapping, *, kind: str, output: Any, note: str = "", inputs: O
         cut = text.encode("utf-8")[:max(room - 16, 0)].decode("utf-8", "ignore")
         data["output"] = f"cut to {len(cut):,} of {len(text):,} characters"
         output = cut
-    return Case(id=uuid.uuid4().hex, at=at or utc_now(), name=trace["name"], version=trace["version"],
+    return Case(id=id or uuid.uuid4().hex, at=at or utc_now(), name=trace["name"], version=trace["version"],
                 hash=trace["hash"], env=trace["env"], variant=str(trace.get("variant") or "stable"),
                 response_id=trace.get("response_id") if isinstance(trace.get("response_id"), str) else None,
                 kind=kind, note=note, inputs=stored_inputs, output=output,
@@ -148,15 +148,66 @@ def prepare(trace: Mapping, *, kind: str, output: Any, note: str = "", inputs: O
 def record(store: Store, case: Case) -> Case:
     """Append one case. The store must have been opened writable (which creates the table
     in a registry made before captures existed)."""
-    with store.write_batch():
-        store._execute(f"INSERT INTO captures ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (case.id, case.at, case.name, case.version, case.hash, case.env, case.variant,
-                        case.response_id, case.kind, case.note,
-                        json.dumps(case.inputs, ensure_ascii=False, sort_keys=True) if case.inputs is not None
-                        else None,
-                        json.dumps(case.output, ensure_ascii=False), case.digest,
-                        json.dumps(case.data, ensure_ascii=False, sort_keys=True)))
+    record_all(store, [case])
     return case
+
+
+def record_all(store: Store, found: Iterable[Case]) -> int:
+    """Append cases in one transaction; a case whose id is stored already is skipped (an
+    ingested file read twice). Returns how many were new."""
+    new = 0
+    with store.write_batch():
+        for case in found:
+            if store._query("SELECT 1 FROM captures WHERE id = ?", (case.id,)):
+                continue
+            store._execute(f"INSERT INTO captures ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (case.id, case.at, case.name, case.version, case.hash, case.env, case.variant,
+                            case.response_id, case.kind, case.note,
+                            json.dumps(case.inputs, ensure_ascii=False, sort_keys=True) if case.inputs is not None
+                            else None,
+                            json.dumps(case.output, ensure_ascii=False), case.digest,
+                            json.dumps(case.data, ensure_ascii=False, sort_keys=True)))
+            new += 1
+    return new
+
+
+#: The format of a captured case written as a JSON line (the JavaScript client's sink).
+LINE_FORMAT = "promptc.capture/v1"
+_LINE_KEYS = {"format", "at", "name", "version", "hash", "env", "variant", "response_id", "kind", "note", "inputs",
+              "output", "withheld"}
+
+
+def from_line(store: Store, obj: Any) -> Case:
+    """A case from one JSON line of a capture file, checked against the registry: its
+    bundle must be stored there, and its inputs are dropped unless that bundle's front
+    matter allows them. The id derives from the line, so ingesting a file twice is a no-op.
+    Raises CaptureError saying what is wrong."""
+    from .model import format_time, instant
+
+    if not isinstance(obj, dict):
+        raise CaptureError("each line must be a JSON object")
+    if obj.get("format") != LINE_FORMAT:
+        raise CaptureError(f"`format` must be \"{LINE_FORMAT}\" (a line written by a promptc client's capture)")
+    unknown = sorted(set(obj) - _LINE_KEYS)
+    if unknown:
+        raise CaptureError(f"unknown key `{unknown[0]}`; a case has {', '.join(sorted(_LINE_KEYS))}")
+    try:
+        at = format_time(instant(str(obj.get("at"))))
+    except ValueError:
+        raise CaptureError("`at` must be the ISO 8601 time the case was captured") from None
+    if not isinstance(obj.get("hash"), str) or store.bundle_text(obj["hash"]) is None:
+        raise CaptureError(f"the registry has no bundle {obj.get('hash')}: publish it first")
+    meta = (store.bundle(obj["hash"]) or {}).get("meta") or {}
+    inputs, withheld = obj.get("inputs"), obj.get("withheld")
+    if inputs is not None and not isinstance(inputs, dict):
+        raise CaptureError("`inputs` must be an object or null")
+    if not ((meta.get("capture") or {}).get("inputs")):
+        inputs, withheld = None, NOT_ALLOWED
+    if withheld is not None and not isinstance(withheld, str):
+        raise CaptureError("`withheld` must be text")
+    line_id = hashlib.sha256(_canonical(obj)).hexdigest()[:32]
+    return prepare(obj, kind=obj.get("kind"), output=obj.get("output"), note=obj.get("note") or "", inputs=inputs,
+                   withheld=withheld, at=at, id=line_id)
 
 
 def cases(store: Store, name: Optional[str] = None, kinds: Iterable[str] = (), since: Optional[str] = None,

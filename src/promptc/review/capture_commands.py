@@ -158,3 +158,51 @@ def eval_pull(name: str, kinds: tuple[str, ...], since: str | None, env: str | N
                    f"(`capture: {{inputs: true}}` is not set for {name}); fill in their `vars`", err=True)
     if new:
         click.echo(f"Review and commit {dataset}, then run the eval and `promptc eval import` it.", err=True)
+
+
+@click.command("ingest")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@_registry_option
+@_project_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@guard
+@_registry_errors
+def eval_ingest(file: Path, registry: str | None, project_dir: Path | None, fmt: str) -> None:
+    """Store captured cases from FILE (JSON Lines, `-` for stdin), as the JavaScript client's
+    `capture` sink writes them, in the registry. Nothing is stored unless every line is
+    valid; errors name FILE:LINE (exit 1). A file ingested twice is stored once."""
+    import json
+    import sys
+
+    from ..clikit import EXIT_FINDINGS
+    from ..registry.captures import CaptureError, from_line, record_all
+
+    if str(file) == "-":
+        text, shown = sys.stdin.read(), "<stdin>"
+    else:
+        try:
+            text, shown = file.read_text(encoding="utf-8"), str(file)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read `{file}`: {exc}") from None
+    found, errors = [], []
+    with _captured_store(project_dir, registry, readonly=False) as store:
+        for number, raw in enumerate(text.splitlines(), 1):
+            if not raw.strip():
+                continue
+            try:
+                found.append(from_line(store, json.loads(raw)))
+            except ValueError as exc:  # CaptureError, or JSON that does not parse
+                errors.append(f"{shown}:{number}: {exc}" if isinstance(exc, CaptureError) else
+                              f"{shown}:{number}: not JSON: {exc}")
+        new = record_all(store, found) if found and not errors else 0
+    if fmt == "json":
+        echo_json({"lines": len(found) + len(errors), "stored": new, "errors": errors})
+    else:
+        for error in errors:
+            click.echo(error, err=True)
+        if errors:
+            click.echo(f"{len(errors)} problem(s) in {shown}; nothing was stored.", err=True)
+        else:
+            click.echo(f"{len(found)} case(s): {new} stored, {len(found) - new} stored before.", err=True)
+    if errors:
+        sys.exit(EXIT_FINDINGS)

@@ -384,9 +384,9 @@ def owners_command(codeowners: bool, project_dir: Path | None, fmt: str) -> None
     click.echo(owners_map.render_text(rows))
 
 
-from .capture_commands import eval_captured, eval_pull  # noqa: E402  (they use the helpers above)
+from .capture_commands import eval_captured, eval_ingest, eval_pull  # noqa: E402  (they use the helpers above)
 
-eval_group.add_command(eval_captured)
-eval_group.add_command(eval_pull)
+for _command in (eval_captured, eval_pull, eval_ingest):
+    eval_group.add_command(_command)
 
 COMMANDS = [diff_command, report_command, gate_command, eval_group, approve_command, owners_command]
