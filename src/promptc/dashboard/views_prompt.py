@@ -1,16 +1,19 @@
-"""One prompt: its versions and where they run, a bundle's content, a diff of two versions,
-and live signals per version."""
+"""One prompt: its versions and where they run, its known limitations and captured
+production cases, a bundle's content, a diff of two versions, and live signals per version."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from promptc.registry import captures
 from promptc.review.render import message_text
 
 from . import diffview, present, queries, signalview
 from .app import Missing, known_prompt, store, svg
 
 blueprint = Blueprint("prompt", __name__)
+#: Captured cases listed one by one on a prompt's page (all are counted in its table).
+RECENT_CASES = 20
 
 
 def _live_where(name: str) -> dict[str, list[str]]:
@@ -35,8 +38,11 @@ def detail(name: str):
     s = store()
     latest = s.bundle(versions[-1][1]) or {}
     envs = sorted({l.env for l in s.labels() if l.name == name})
+    found = captures.cases(s, name)
     return render_template("prompt.html", name=name, versions=list(reversed(versions)), meta=latest.get("meta") or {},
                            where=_live_where(name), envs=envs, signal_envs=queries.signal_envs(s, name),
+                           captured=captures.summary(found), recent=list(reversed(found[-RECENT_CASES:])),
+                           captured_total=len(found), captured_pulled=sum(bool(c.pulled) for c in found),
                            default_a=versions[-2][0] if len(versions) > 1 else versions[0][0],
                            default_b=versions[-1][0])
 
@@ -76,6 +82,7 @@ def bundle(hash_: str):
                 for i, m in enumerate(spec.get("messages") or [])]
     return render_template("bundle.html", doc=doc, hash=matches[0], messages=messages,
                            interface=diffview.interface(spec), model=present.pretty_json(spec.get("model") or {}),
+                           retrieval=present.pretty_json(spec["retrieval"]) if "retrieval" in spec else None,
                            where=_live_where(doc.get("name", "")), command=present.command("show", matches[0]))
 
 
