@@ -211,25 +211,20 @@ def _entry(table: Any, index: int, text: str, spans: list[tuple[int, int]]) -> L
     for key in ("hash", "interface"):
         if not _HASH.fullmatch(values[key]):
             raise fail(f"`{key}` must be \"sha256:\" followed by 64 lowercase hex digits", key)
-    for key, kind in _JSON_KEYS.items():
+    for key in _OPTIONAL_JSON_KEYS:
+        if key in table:
+            if not isinstance(table[key], str):
+                raise fail(f"`{key}` must be a string", key)
+            values[key] = table[key]
+    for key, kind in {**_JSON_KEYS, **_OPTIONAL_JSON_KEYS}.items():
+        if key not in values:
+            continue
         try:
             parsed = json.loads(values[key])
         except ValueError as exc:
             raise fail(f"`{key}` is not valid JSON: {exc}", key) from None
         if not isinstance(parsed, kind):
             raise fail(f"`{key}` must be a JSON {'object' if kind is dict else 'array'}", key)
-    for key, kind in _OPTIONAL_JSON_KEYS.items():
-        if key not in table:
-            continue
-        if not isinstance(table[key], str):
-            raise fail(f"`{key}` must be a string", key)
-        try:
-            parsed = json.loads(table[key])
-        except ValueError as exc:
-            raise fail(f"`{key}` is not valid JSON: {exc}", key) from None
-        if not isinstance(parsed, kind):
-            raise fail(f"`{key}` must be a JSON object", key)
-        values[key] = table[key]
     modules = table.get("modules", {})
     if not isinstance(modules, dict) or not all(isinstance(v, str) for v in modules.values()):
         raise fail("`modules` must be a table of module name = hash strings", "modules")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..clikit import UsageError, echo_json, guard, lazy_module
+from ..clikit import UsageError, echo_json, guard, lazy_module, read_input
+from ..registry.commands import registry_errors
 from .commands import _did_you_mean, _open, _project_option, _registry_option
 
 captured = lazy_module("promptc.review.captured")
@@ -33,27 +34,6 @@ def _captured_filters(kinds: tuple[str, ...], since: str | None) -> str | None:
         raise UsageError(str(exc)) from None
 
 
-def _registry_errors(fn):
-    """Registry problems as the release commands report them: usage errors exit 2, an
-    unreachable or refusing registry exits 1."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from ..clikit import Findings
-        from ..registry.model import RegistryError, RegistryUsageError
-
-        try:
-            return fn(*args, **kwargs)
-        except RegistryUsageError as exc:
-            raise UsageError(str(exc)) from None
-        except RegistryError as exc:
-            raise Findings(str(exc)) from None
-        except captured.DatasetError as exc:
-            raise UsageError(str(exc)) from None
-    return wrapper
-
-
 _kind_option = click.option("--kind", "kinds", multiple=True, metavar="KIND",
                             help="Only cases of this kind (repeatable), such as unexpected-refusal.")
 _since_option = click.option("--since", metavar="TIME|DURATION",
@@ -70,7 +50,7 @@ _since_option = click.option("--since", metavar="TIME|DURATION",
 @_project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @guard
-@_registry_errors
+@registry_errors
 def eval_captured(name: str | None, kinds: tuple[str, ...], since: str | None, env: str | None, each: bool,
                   registry: str | None, project_dir: Path | None, fmt: str) -> None:
     """List production cases captured with `client.capture` (of prompt NAME, or all): counts
@@ -118,7 +98,7 @@ def eval_captured(name: str | None, kinds: tuple[str, ...], since: str | None, e
 @_project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @guard
-@_registry_errors
+@registry_errors
 def eval_pull(name: str, kinds: tuple[str, ...], since: str | None, env: str | None, expect: str | None,
               actor: str | None, registry: str | None, project_dir: Path | None, fmt: str) -> None:
     """Append NAME's captured cases to its `eval:` dataset as regression cases (one per
@@ -136,7 +116,11 @@ def eval_pull(name: str, kinds: tuple[str, ...], since: str | None, env: str | N
     bundle = compiled.bundles.get(name)
     if bundle is None:
         raise UsageError(f"no prompt named `{name}` in the project" + _did_you_mean(name, compiled.bundles))
-    dataset = captured.check_dataset((bundle.get("meta") or {}).get("eval"), name)
+    try:
+        dataset = captured.check_dataset((bundle.get("meta") or {}).get("eval"), name)
+        captured.dataset_digests(project.root / dataset)  # a malformed file fails before the registry opens
+    except captured.DatasetError as exc:
+        raise UsageError(str(exc)) from None
     with _captured_store(project_dir, registry, readonly=False) as store:
         found = cases(store, name, kinds, since_at, env)
         result = captured.pull(project.root / dataset, found, expect)
@@ -166,7 +150,7 @@ def eval_pull(name: str, kinds: tuple[str, ...], since: str | None, env: str | N
 @_project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @guard
-@_registry_errors
+@registry_errors
 def eval_ingest(file: Path, registry: str | None, project_dir: Path | None, fmt: str) -> None:
     """Store captured cases from FILE (JSON Lines, `-` for stdin), as the JavaScript client's
     `capture` sink writes them, in the registry. Nothing is stored unless every line is
@@ -177,13 +161,7 @@ def eval_ingest(file: Path, registry: str | None, project_dir: Path | None, fmt:
     from ..clikit import EXIT_FINDINGS
     from ..registry.captures import CaptureError, from_line, record_all
 
-    if str(file) == "-":
-        text, shown = sys.stdin.read(), "<stdin>"
-    else:
-        try:
-            text, shown = file.read_text(encoding="utf-8"), str(file)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read `{file}`: {exc}") from None
+    text, shown = read_input(file)
     found, errors = [], []
     with _captured_store(project_dir, registry, readonly=False) as store:
         for number, raw in enumerate(text.splitlines(), 1):
