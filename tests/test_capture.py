@@ -192,3 +192,23 @@ def test_a_registry_from_before_captures_opens_and_gains_the_tables(tmp_path, re
     captures.record(store, captures.prepare(trace, kind="verbosity", output="far too long"))
     assert [c.output for c in captures.cases(store)] == ["far too long"]
     store.close()
+
+
+def test_pull_and_captured_usage_errors_name_the_problem(tmp_path, git_config):
+    repo = init(tmp_path / "acme")
+    reg = ("--registry", f"sqlite:///{tmp_path / 'r.db'}")
+    assert repo.cli("publish", str(repo.root / "dist"), *reg).exit_code == 0
+    bad_since = repo.cli("eval", "captured", "--since", "last tuesday", *reg)
+    assert bad_since.exit_code == 2 and "neither a time" in bad_since.output
+    bad_kind = repo.cli("eval", "pull", "support.answer", "--kind", "Refusal", *reg)
+    assert bad_kind.exit_code == 2 and "kebab-case" in bad_kind.output
+    assert "No captured cases" in repo.cli("eval", "captured", *reg).output
+    repo.write("evals/answer.jsonl", '{"vars": {}}\n{not json\n')
+    broken = repo.cli("eval", "pull", "support.answer", *reg)
+    assert broken.exit_code == 2 and "evals/answer.jsonl:2: not a JSON line" in broken.output
+    repo.write("prompts/ops/summary.prompt", repo.root.joinpath("prompts/ops/summary.prompt").read_text()
+               .replace("evals/summary.jsonl", "evals/summary.csv"))
+    not_jsonl = repo.cli("eval", "pull", "ops.summary", *reg)
+    assert not_jsonl.exit_code == 2 and "is not JSON Lines" in not_jsonl.output
+    unknown = repo.cli("eval", "pull", "support.answr", *reg)
+    assert unknown.exit_code == 2 and "did you mean `support.answer`" in unknown.output
