@@ -58,6 +58,8 @@ def test_prompt_page_counts_captured_cases_by_kind_and_version(client) -> None:
     assert "format-error 3.0.0 prod 1 0 of 1" in text
     assert "pulled into evals/support_answer.jsonl" in text and "promptc eval pull support.answer" in text
     assert "Known limitations Cannot issue refunds" in text
+    chart = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    assert "Captured cases per day, by kind" in chart and "unexpected-refusal" in chart and "format-error" in chart
     assert "<script>" not in page and f"note {SCRIPT}" in text and f"Hostile {SCRIPT}" in text
 
 
@@ -71,3 +73,17 @@ def test_bundle_page_shows_limitations_and_retrieval(client) -> None:
 
 def test_a_prompt_without_captures_says_how_to_record_one(client) -> None:
     assert "No captured cases: a service records one with client.capture" in _text(client.get("/prompts/sales.outreach"))
+
+
+def test_the_chart_counts_each_day_and_marks_versions_published_then() -> None:
+    from promptc.dashboard import views_prompt
+
+    trace = {"name": "p", "version": "1.0.0", "hash": "sha256:" + "0" * 64, "env": "prod"}
+    found = [captures.prepare(trace, kind=k, output="", at=at) for k, at in (
+        ("verbosity", "2026-03-01T08:00:00.000000Z"), ("verbosity", "2026-03-03T09:00:00.000000Z"),
+        ("verbosity", "2026-03-03T10:00:00.000000Z"), ("format-error", "2026-03-02T23:59:00.000000Z"))]
+    versions = [("1.0.0", "h1", "2026-02-01T00:00:00.000000Z"), ("1.1.0", "h2", "2026-03-02T10:00:00.000000Z")]
+    series, markers = views_prompt.captured_series(found, versions)
+    counts = {s.label: [v for _, v in s.points] for s in series}
+    assert counts == {"format-error": [0.0, 1.0, 0.0], "verbosity": [1.0, 0.0, 2.0]}
+    assert [m.label for m in markers] == ["1.1.0 published"]

@@ -14,6 +14,8 @@ from .app import Missing, known_prompt, store, svg
 blueprint = Blueprint("prompt", __name__)
 #: Captured cases listed one by one on a prompt's page (all are counted in its table).
 RECENT_CASES = 20
+#: Days the captured-cases chart spans at most (ending on the last day with a case).
+CHART_DAYS = 90
 
 
 def _live_where(name: str) -> dict[str, list[str]]:
@@ -39,12 +41,50 @@ def detail(name: str):
     latest = s.bundle(versions[-1][1]) or {}
     envs = sorted({l.env for l in s.labels() if l.name == name})
     found = captures.cases(s, name)
+    chart = svg(captured_chart(found, versions)) if found else None
     return render_template("prompt.html", name=name, versions=list(reversed(versions)), meta=latest.get("meta") or {},
                            where=_live_where(name), envs=envs, signal_envs=queries.signal_envs(s, name),
                            captured=captures.summary(found), recent=list(reversed(found[-RECENT_CASES:])),
                            captured_total=len(found), captured_pulled=sum(bool(c.pulled) for c in found),
+                           captured_chart=chart,
                            default_a=versions[-2][0] if len(versions) > 1 else versions[0][0],
                            default_b=versions[-1][0])
+
+
+def captured_chart(found, versions) -> str:
+    """An SVG chart of `captured_series`."""
+    from .charts import line_chart
+
+    series, markers = captured_series(found, versions)
+    return line_chart("Captured cases per day, by kind", series, markers, y_label="cases")
+
+
+def captured_series(found, versions):
+    """Captured cases per UTC day and kind over the last `CHART_DAYS` days with cases, and
+    the versions published in that time as markers."""
+    import datetime as dt
+    from collections import Counter
+
+    from promptc.registry.model import instant
+
+    from .charts import Marker, Series
+
+    per_kind: dict[str, Counter] = {}
+    for case in found:
+        per_kind.setdefault(case.kind, Counter())[case.at[:10]] += 1
+    last = max(dt.date.fromisoformat(c.at[:10]) for c in found)
+    first = max(min(dt.date.fromisoformat(c.at[:10]) for c in found), last - dt.timedelta(days=CHART_DAYS - 1))
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def noon(day: dt.date) -> dt.datetime:
+        return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
+
+    series = [Series(kind, tuple((noon(d), float(counts.get(d.isoformat(), 0))) for d in days))
+              for kind, counts in sorted(per_kind.items())]
+    start, end = noon(first) - dt.timedelta(hours=12), noon(last) + dt.timedelta(hours=12)
+    markers = [Marker(instant(published), f"{version} published", "publish") for version, _, published in versions
+               if start <= instant(published) <= end]
+    return series, markers
 
 
 def _bundle_for(name: str, version: str, versions) -> dict:
