@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -151,6 +152,10 @@ def test_redaction_runs_before_storage_and_inputs_need_permission(tmp_path, regi
     client.close()
     text = rows_text(registry_url)
     assert SECRET not in text and "verbosity" not in text
+    if registry_url.startswith("sqlite"):  # nor was it ever written: not in the file or its log
+        path = Path(registry_url[len("sqlite://"):])
+        for file in path.parent.glob(path.name + "*"):
+            assert SECRET.encode() not in file.read_bytes(), file
     assert [c.kind for c in captures.cases(open_store(registry_url, readonly=True))] == ["unexpected-refusal"]
 
 
