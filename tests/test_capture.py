@@ -217,3 +217,17 @@ def test_pull_and_captured_usage_errors_name_the_problem(tmp_path, git_config):
     assert not_jsonl.exit_code == 2 and "is not JSON Lines" in not_jsonl.output
     unknown = repo.cli("eval", "pull", "support.answr", *reg)
     assert unknown.exit_code == 2 and "did you mean `support.answer`" in unknown.output
+
+
+def test_an_output_of_escapes_is_cut_to_fit_its_stored_form(tmp_path):
+    """JSON writes a control character as six bytes: the bound holds for the stored text."""
+    trace = {"name": "p", "version": "1.0.0", "hash": "sha256:" + "0" * 64, "env": "prod"}
+    case = captures.prepare(trace, kind="format-error", output="\x00" * 100_000, note="n" * 5000)
+    stored = len(json.dumps(case.output, ensure_ascii=False).encode()) + len(case.note)
+    assert stored <= captures.MAX_CASE_BYTES and len(case.note) == captures.MAX_NOTE_CHARS
+    assert len(case.output) > 9_000 and case.data["output"].startswith("cut to")
+    store = open_store(f"sqlite:///{tmp_path / 'r.db'}")
+    assert captures.record_all(store, [case, case]) == 1, "stored once"
+    assert captures.mark_pulled(store, [case.id, case.id], "evals/x.jsonl", "lee") == 1
+    assert captures.cases(store)[0].pulled == ("evals/x.jsonl",)
+    store.close()

@@ -109,6 +109,19 @@ def _json_size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8"))
 
 
+def _cut(text: str, room: int) -> str:
+    """The longest prefix of `text` whose JSON form fits in `room` bytes (escapes such as
+    `\\u0000` take up to six bytes a character, so the bound is on the stored form)."""
+    low, high = 0, min(len(text), room)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _json_size(text[:mid]) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low]
+
+
 def prepare(trace: Mapping, *, kind: str, output: Any, note: str = "", inputs: Optional[Mapping] = None,
             withheld: Optional[str] = None, at: Optional[str] = None, id: Optional[str] = None) -> Case:
     """The case to store for a served response, already redacted, within the size bound.
@@ -135,9 +148,8 @@ def prepare(trace: Mapping, *, kind: str, output: Any, note: str = "", inputs: O
     room = MAX_CASE_BYTES - _json_size(stored_inputs) - _json_size(note) - 512
     if _json_size(output) > room:
         text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, default=str)
-        cut = text.encode("utf-8")[:max(room - 16, 0)].decode("utf-8", "ignore")
-        data["output"] = f"cut to {len(cut):,} of {len(text):,} characters"
-        output = cut
+        output = _cut(text, room)
+        data["output"] = f"cut to {len(output):,} of {len(text):,} characters"
     return Case(id=id or uuid.uuid4().hex, at=at or utc_now(), name=trace["name"], version=trace["version"],
                 hash=trace["hash"], env=trace["env"], variant=str(trace.get("variant") or "stable"),
                 response_id=trace.get("response_id") if isinstance(trace.get("response_id"), str) else None,
@@ -158,16 +170,13 @@ def record_all(store: Store, found: Iterable[Case]) -> int:
     new = 0
     with store.write_batch():
         for case in found:
-            if store._query("SELECT 1 FROM captures WHERE id = ?", (case.id,)):
-                continue
-            store._execute(f"INSERT INTO captures ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (case.id, case.at, case.name, case.version, case.hash, case.env, case.variant,
-                            case.response_id, case.kind, case.note,
-                            json.dumps(case.inputs, ensure_ascii=False, sort_keys=True) if case.inputs is not None
-                            else None,
-                            json.dumps(case.output, ensure_ascii=False), case.digest,
-                            json.dumps(case.data, ensure_ascii=False, sort_keys=True)))
-            new += 1
+            row = (case.id, case.at, case.name, case.version, case.hash, case.env, case.variant, case.response_id,
+                   case.kind, case.note,
+                   json.dumps(case.inputs, ensure_ascii=False, sort_keys=True) if case.inputs is not None else None,
+                   json.dumps(case.output, ensure_ascii=False), case.digest,
+                   json.dumps(case.data, ensure_ascii=False, sort_keys=True))
+            new += store._execute(f"INSERT INTO captures ({_COLUMNS}) VALUES ({', '.join('?' * len(row))}) "
+                                  "ON CONFLICT (id) DO NOTHING", row).rowcount
     return new
 
 
@@ -249,11 +258,8 @@ def mark_pulled(store: Store, ids: Iterable[str], dataset: str, actor: str) -> i
     at = utc_now()
     with store.write_batch():
         for case_id in ids:
-            if store._query("SELECT 1 FROM capture_pulls WHERE id = ? AND dataset = ?", (case_id, dataset)):
-                continue
-            store._execute("INSERT INTO capture_pulls (id, at, dataset, actor) VALUES (?, ?, ?, ?)",
-                           (case_id, at, dataset, actor))
-            new += 1
+            new += store._execute("INSERT INTO capture_pulls (id, at, dataset, actor) VALUES (?, ?, ?, ?) "
+                                  "ON CONFLICT (id, dataset) DO NOTHING", (case_id, at, dataset, actor)).rowcount
     return new
 
 
