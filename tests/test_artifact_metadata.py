@@ -51,7 +51,8 @@ def test_retrieval_is_part_of_the_hashed_spec(tmp_path):
     assert "retrieval" not in plain["spec"], "a prompt without retrieval hashes as before"
     assert with_retrieval["spec"]["retrieval"] == {
         "index": "help-center", "top_k": 5, "filters": {"lang": "en", "product": ["books", "pay"]},
-        "reranker": "bge-reranker-v2", "chunking": {"strategy": "paragraph", "size": 512, "overlap": 64, "unit": "tokens"}}
+        "reranker": "bge-reranker-v2",
+        "chunking": {"strategy": "paragraph", "size": 512, "overlap": 64, "unit": "tokens"}}
     assert len({plain["hash"], with_retrieval["hash"], more["hash"]}) == 3
     assert with_retrieval["hash"] == spec_hash(with_retrieval["spec"])
     loaded = load(with_retrieval)  # the runtime's schema accepts it, and returns it to the caller

@@ -43,8 +43,9 @@ def client(tmp_path_factory):
         for version, hash_ in ((latest["version"], latest["hash"]), ("3.0.0", doc["hash"])):
             trace = {"name": "support.answer", "version": version, "hash": hash_, "env": "prod", "variant": "stable"}
             for kind in ("unexpected-refusal", "unexpected-refusal", "format-error"):
+                inputs = {"q": f"{kind} {version} {len(made)}"}
                 made.append(captures.record(store, captures.prepare(
-                    trace, kind=kind, output="no", note=f"note {SCRIPT}", inputs={"q": f"{kind} {version} {len(made)}"})))
+                    trace, kind=kind, output="no", note=f"note {SCRIPT}", inputs=inputs)))
         captures.mark_pulled(store, [made[0].id], "evals/support_answer.jsonl", "lee")
     return create_app(str(path)).test_client()
 
@@ -72,7 +73,8 @@ def test_bundle_page_shows_limitations_and_retrieval(client) -> None:
 
 
 def test_a_prompt_without_captures_says_how_to_record_one(client) -> None:
-    assert "No captured cases: a service records one with client.capture" in _text(client.get("/prompts/sales.outreach"))
+    text = _text(client.get("/prompts/sales.outreach"))
+    assert "No captured cases: a service records one with client.capture" in text
 
 
 def test_the_chart_counts_each_day_and_marks_versions_published_then() -> None:

@@ -2,12 +2,13 @@
 
 Written to be posted as one PR comment and read top-down: a summary table (one row per
 changed prompt, gate failures first), the gate's reasons, captured production cases the
-changed prompts' eval sets lack, known limitations changed without a hash change, the lint delta, then one collapsed
-`<details>` block per prompt with its version check, interface changes, model and retrieval
-settings, known limitations, tokens and cost, eval delta and the text diff of each message. A change to a shared module
-shows in every prompt it reaches; identical diffs are printed once and referred to after,
-and the whole comment stays under `[review] max_report_chars` (GitHub refuses comments over
-65,536 characters), leaving out trailing details with a note that says how to see them.
+changed prompts' eval sets lack, known limitations changed without a hash change, the lint
+delta, then one collapsed `<details>` block per prompt with its version check, interface
+changes, model and retrieval settings, known limitations, tokens and cost, eval delta and
+the text diff of each message. A change to a shared module shows in every prompt it
+reaches; identical diffs are printed once and referred to after, and the whole comment
+stays under `[review] max_report_chars` (GitHub refuses comments over 65,536 characters),
+leaving out trailing details with a note that says how to see them.
 """
 
 from __future__ import annotations

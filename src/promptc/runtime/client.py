@@ -350,7 +350,7 @@ class Client:
         a malformed kind, and the registry's error when it cannot be written."""
         from promptc.registry import captures
 
-        if _is_oci(self._registry):
+        if _is_oci(self._registry) or (hasattr(self._registry, "label") and not hasattr(self._registry, "write_batch")):
             raise PromptcRuntimeError("an OCI registry keeps no captured cases: capture to the SQLite or "
                                       "PostgreSQL registry the release commands use")
         captures.check_kind(kind)
