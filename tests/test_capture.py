@@ -231,3 +231,17 @@ def test_an_output_of_escapes_is_cut_to_fit_its_stored_form(tmp_path):
     assert captures.mark_pulled(store, [case.id, case.id], "evals/x.jsonl", "lee") == 1
     assert captures.cases(store)[0].pulled == ("evals/x.jsonl",)
     store.close()
+
+
+def test_the_javascript_client_uses_the_same_capture_vocabulary():
+    """One table: the kinds, the line format and the reasons for missing inputs that the
+    JavaScript client writes are the ones `promptc eval ingest` and the docs know."""
+    import re
+
+    source = (Path(__file__).resolve().parents[1] / "runtimes" / "js" / "src" / "client.mjs").read_text("utf-8")
+    kinds = re.search(r"export const CAPTURE_KINDS = \[([^\]]*)\]", source).group(1)
+    assert tuple(re.findall(r'"([^"]+)"', kinds)) == captures.KINDS
+    assert f'export const CAPTURE_FORMAT = "{captures.LINE_FORMAT}";' in source
+    for name in ("NOT_ALLOWED", "UNKNOWN", "REDACTED"):
+        assert f'const {name} = "{getattr(captures, name)}";' in source, name
+    assert "const KIND = /^" + captures.KIND.pattern + "$/;" in source
