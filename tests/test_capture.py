@@ -245,3 +245,16 @@ def test_the_javascript_client_uses_the_same_capture_vocabulary():
     for name in ("NOT_ALLOWED", "UNKNOWN", "REDACTED"):
         assert f'const {name} = "{getattr(captures, name)}";' in source, name
     assert "const KIND = /^" + captures.KIND.pattern + "$/;" in source
+
+
+def test_since_is_a_time_or_a_duration_with_its_unit():
+    import datetime as dt
+
+    from promptc.review.captured import since_time
+
+    now = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
+    assert since_time("36h", now) == "2026-03-09T00:00:00.000000Z"
+    assert since_time("2026-03-01T08:30:00+01:00", now) == "2026-03-01T07:30:00.000000Z"
+    for bad in ("2026", "soon", "7 days ago"):
+        with pytest.raises(ValueError, match="neither a time"):
+            since_time(bad, now)

@@ -47,6 +47,8 @@ def since_time(text: Optional[str], now: Optional[dt.datetime] = None) -> Option
     from ..registry.model import format_time, instant
 
     try:
+        if not text.strip()[-1:].isalpha():  # a bare number is neither: say which unit
+            raise ValueError(text)
         seconds = parse_duration(text)
     except ValueError:
         try:
