@@ -258,3 +258,38 @@ def test_since_is_a_time_or_a_duration_with_its_unit():
     for bad in ("2026", "soon", "7 days ago"):
         with pytest.raises(ValueError, match="neither a time"):
             since_time(bad, now)
+
+
+def test_captures_and_signal_flushes_share_the_writers_connection_safely(tmp_path, registry_url, git_config):
+    """Signals flush from the client's background thread on the same connection that
+    `capture` writes on: threads capturing while it flushes lose nothing and raise nothing."""
+    import threading
+
+    repo = init(tmp_path / "acme")
+    assert repo.cli("publish", str(repo.root / "dist"), "--registry", registry_url).exit_code == 0
+    assert repo.cli("promote", "support.answer@1.0.0", "--env", "prod", "--registry", registry_url).exit_code == 0
+    client = Client(registry_url, "prod", flush_interval=0.0005)
+    errors = []
+    threads_n, each = 6, 40
+
+    def work(n: int) -> None:
+        try:
+            for i in range(each):
+                trace = client.render("support.answer", {"question": f"q{n}-{i}"}, key=f"u{n}").trace
+                client.report(trace["response_id"], rating=1)
+                client.capture(trace, output=f"o{n}-{i}", kind="verbosity")
+        except Exception as exc:  # pragma: no cover - the failure this test exists to catch
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    client.close()
+    assert errors == []
+    with open_store(registry_url, readonly=True) as store:
+        expected = sorted(f"o{n}-{i}" for n in range(threads_n) for i in range(each))
+        assert sorted(c.output for c in captures.cases(store)) == expected
+        exposures = store._query("SELECT count(*) FROM observations WHERE metric = 'exposure'")[0][0]
+        assert exposures == threads_n * each

@@ -101,6 +101,7 @@ class Client:
         self._bundles: dict[str, Bundle] = {}
         self._traces: dict[str, dict] = {}
         self._inputs: dict[str, Any] = {}  # response_id → the inputs it was rendered with, for capture()
+        self._write_lock = threading.Lock()  # the writers' connection: the recorder's thread and capture()
         self._redact = redact
         # An OCI registry distributes bundles and labels but keeps no signals.
         self._signals = signals and not _is_oci(registry)
@@ -271,9 +272,10 @@ class Client:
 
     def _writer_lock(self):
         """A store object handed in is shared with rendering, so writes take the render
-        lock; with an address the recorder opens a connection of its own."""
+        lock; with an address the writers (the recorder's thread, `capture`) share a
+        connection of their own, and a lock of their own."""
         registry = self._registry
-        return self._lock if hasattr(registry, "label") and hasattr(registry, "bundle_text") else None
+        return self._lock if hasattr(registry, "label") and hasattr(registry, "bundle_text") else self._write_lock
 
     def _writer_store(self):
         registry = self._registry
@@ -382,12 +384,8 @@ class Client:
         if inputs is not None and not isinstance(inputs, Mapping):
             raise captures.CaptureError(f"the inputs to store must be a mapping, not {type(inputs).__name__}")
         case = captures.prepare(trace, kind=kind, output=output, note=note, inputs=inputs, withheld=withheld)
-        store = self._writer_store()
-        lock = self._writer_lock()
-        if lock is None:
-            return captures.record(store, case)
-        with lock:
-            return captures.record(store, case)
+        with self._writer_lock():
+            return captures.record(self._writer_store(), case)
 
     def flush(self):
         """Write buffered signals now (also done every `flush_interval` seconds and on
