@@ -236,7 +236,8 @@ def _print_verdict(verdict: Verdict, base_label: str) -> None:
 
 @click.group("eval")
 def eval_group() -> None:
-    """Eval records, stored in promptc.lock against the bundle hash they measured."""
+    """Eval records, stored in promptc.lock against the bundle hash they measured, and
+    production cases captured in the registry, pulled into a prompt's eval dataset."""
 
 
 @eval_group.command("import")
