@@ -23,6 +23,10 @@ SEMVER = re.compile(
 )
 
 
+#: Integers in the hashed spec stay within ±(2**53 - 1), as canonical JSON requires.
+SAFE_INT = 2**53 - 1
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,10 +38,10 @@ class ModelSettings(_Strict):
     provider: str | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
-    max_tokens: int | None = Field(default=None, gt=0)
-    context_window: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0, le=SAFE_INT)
+    context_window: int | None = Field(default=None, gt=0, le=SAFE_INT)
     stop: list[str] | None = None
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-SAFE_INT, le=SAFE_INT)
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
@@ -49,8 +53,8 @@ class LintSettings(_Strict):
 
 class ChunkingSettings(_Strict):
     strategy: str | None = None
-    size: int | None = Field(default=None, gt=0)
-    overlap: int | None = Field(default=None, ge=0)
+    size: int | None = Field(default=None, gt=0, le=SAFE_INT)
+    overlap: int | None = Field(default=None, ge=0, le=SAFE_INT)
     unit: Literal["tokens", "characters", "words", "sentences"] | None = None
 
 
@@ -70,11 +74,13 @@ class RetrievalSettings(_Strict):
     def _filter_values(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         # A value is a scalar, or a list of scalars (a membership filter).
         def scalar(v: Any) -> bool:
-            return isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v))
+            return (isinstance(v, (str, bool)) or (isinstance(v, int) and abs(v) <= SAFE_INT)
+                    or (isinstance(v, float) and math.isfinite(v)))
 
         for key, v in (value or {}).items():
             if not (scalar(v) or (isinstance(v, list) and all(scalar(x) for x in v))):
-                raise ValueError(f"filter `{key}` must be text, a number, true/false or a list of those")
+                raise ValueError(f"filter `{key}` must be text, a number (whole numbers within ±(2**53 - 1)), "
+                                 "true/false or a list of those; write a larger id as text")
         return value
 
 
