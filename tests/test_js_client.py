@@ -110,6 +110,7 @@ def built(tmp_path_factory) -> Path:
     document["version"] = "2.1.0"
     document["spec"]["messages"][0]["content"].insert(0, {"kind": "text", "text": "[candidate] "})
     document["hash"] = spec_hash(document["spec"])
+    document["meta"]["capture"] = {"inputs": True}  # metadata: the hash stays
     (out / "support.answer@2.1.0.json").write_text(json.dumps(document))
     return out
 
@@ -320,3 +321,68 @@ def test_the_python_client_reads_the_same_labels_from_oci(built, tmp_path, oci_r
             ops.rollback(store, "support.answer", "prod", "test")
         release.push()
         assert {python.resolve("support.answer", k)[1]["variant"] for k in keys} == {"stable"}
+
+
+CAPTURE_DRIVER = """
+import { Client } from "%s";
+const [registry, sink, key, inputsJson] = process.argv.slice(2);
+const redact = (inputs, output) => ({
+  inputs: { ...inputs, customer_name: "[name]" }, output: output.replaceAll("4111-1111", "[card]") });
+const client = new Client({ registry, env: "prod", capture: sink, redact });
+const traces = [];
+for (const k of [key, null]) {
+  const { trace } = await client.render("support.answer", JSON.parse(inputsJson), { key: k ?? undefined });
+  for (const kind of ["unexpected-refusal", "hallucinated-field"]) {
+    await client.capture(trace, { output: `card 4111-1111 is not mine to discuss (${k})`, kind, note: "seen in chat" });
+  }
+  traces.push(trace);
+}
+let refused = null;
+try { await client.capture(traces[0], { output: "x", kind: "Not A Kind" }); } catch (err) { refused = err.message; }
+process.stdout.write(JSON.stringify({ traces, refused }));
+"""
+
+
+def test_js_captures_are_redacted_in_the_client_and_ingested_into_the_registry(
+        built, tmp_path, oci_registry, driver_factory):
+    release = Release(built, tmp_path, oci_registry.url)
+    rollout = release.rollout()
+    key = next(k for k in (f"user-{i}" for i in range(200))
+               if choose([a.weight for a in rollout.arms], rollout.salt, "support.answer", k) == 1)
+    script = tmp_path / "capture.mjs"
+    script.write_text(CAPTURE_DRIVER % (JS / "src" / "index.mjs").as_uri(), encoding="utf-8")
+    sink = tmp_path / "captured.jsonl"
+    done = subprocess.run([NODE, str(script), release.repo, str(sink), key, json.dumps(INPUTS)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    candidate, stable = result["traces"]
+    assert (candidate["variant"], stable["variant"]) == ("candidate", "stable")
+    assert "kebab-case" in result["refused"]
+    written = sink.read_text()
+    assert "4111-1111" not in written and INPUTS["customer_name"] not in written, "redacted before it left the client"
+    lines = [json.loads(line) for line in written.splitlines()]
+    assert [line["inputs"] is not None for line in lines] == [True, True, False, False], \
+        "only the bundle whose front matter allows it keeps inputs"
+    assert lines[0]["inputs"]["customer_name"] == "[name]" and lines[2]["withheld"].startswith("not stored")
+
+    runner = CliRunner()
+    for _ in range(2):  # a second ingest of the same file stores nothing new
+        ingested = runner.invoke(promptc_main, ["eval", "ingest", str(sink), "--registry", release.db])
+        assert ingested.exit_code == 0, ingested.output
+    listed = runner.invoke(promptc_main, ["eval", "captured", "support.answer", "--registry", release.db,
+                                          "--format", "json"])
+    data = json.loads(listed.output)
+    assert len(data["cases"]) == 4
+    assert sorted((g["kind"], g["version"], g["count"]) for g in data["groups"]) == [
+        ("hallucinated-field", "2.0.0", 1), ("hallucinated-field", "2.1.0", 1),
+        ("unexpected-refusal", "2.0.0", 1), ("unexpected-refusal", "2.1.0", 1)]
+    by_version = {c["version"]: c for c in data["cases"]}
+    assert by_version["2.1.0"]["hash"] == candidate["hash"] and by_version["2.1.0"]["variant"] == "candidate"
+    assert by_version["2.1.0"]["response_id"] == candidate["response_id"]
+    with release.store() as store:
+        assert "4111-1111" not in json.dumps(store._query("SELECT * FROM captures"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**lines[0], "hash": "sha256:" + "0" * 64}) + "\n")
+    refused = runner.invoke(promptc_main, ["eval", "ingest", str(bad), "--registry", release.db])
+    assert refused.exit_code == 1 and f"{bad}:1: the registry has no bundle" in refused.output

@@ -100,6 +100,17 @@ def lazy_module(name: str) -> ModuleType:
     return module
 
 
+def read_input(file) -> tuple[str, str]:
+    """The text of a FILE argument (`-` for stdin) and how messages name it; an unreadable
+    file is a usage error."""
+    if str(file) == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return file.read_text(encoding="utf-8"), str(file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read `{file}`: {exc}") from None
+
+
 def write_output(text: str, out) -> None:
     """Print `text`, or with `--out FILE` write it atomically (a crash leaves the old file)."""
     if out is None:

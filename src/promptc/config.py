@@ -59,6 +59,19 @@ class RiskPolicy(_Strict):
     max_score_drop: float = Field(0.05, ge=0, le=1)  # largest allowed fall of the eval score
     min_score: float | None = Field(None, ge=0, le=1)  # a floor for the new score, if set
     require_approval: bool = False  # an approval by someone other than the change's author
+    # kinds of captured production case (`client.capture`) that must all be in the prompt's
+    # eval set (`promptc eval pull`); "*" names every kind
+    require_captured: list[str] = []
+
+    @field_validator("require_captured")
+    @classmethod
+    def _captured_kinds(cls, value: list[str]) -> list[str]:
+        from .registry.captures import check_kind
+
+        for kind in value:
+            if kind != "*":
+                check_kind(kind)
+        return value
 
 
 class MediumRisk(RiskPolicy):

@@ -1151,6 +1151,27 @@ vector(
     expect={"error": "format"},
 )
 
+_RETRIEVAL_SPEC = make_spec([user(T("Answer from the articles."))])
+_RETRIEVAL_SPEC["retrieval"] = {"index": "help-center", "top_k": 5, "filters": {"lang": "en", "product": ["books", 2]},
+                                "reranker": "bge-reranker-v2",
+                                "chunking": {"strategy": "paragraph", "size": 512, "overlap": 64, "unit": "tokens"}}
+vector(
+    "spec-retrieval",
+    "An optional `spec.retrieval` (front matter `retrieval:`) is hashed with the spec and "
+    "changes nothing in the rendered messages.",
+    bundle=make_bundle("spec-retrieval", _RETRIEVAL_SPEC),
+    expect=user_out("Answer from the articles."),
+)
+
+_BAD_RETRIEVAL = make_spec([user(T("x"))])
+_BAD_RETRIEVAL["retrieval"] = {"index": "help-center", "top_k": 0}
+vector(
+    "format-retrieval-out-of-range",
+    "`spec.retrieval.top_k` below 1, with a correct hash, fails the bundle schema.",
+    bundle=make_bundle("retrieval-out-of-range", _BAD_RETRIEVAL),
+    expect={"error": "format"},
+)
+
 vector(
     "format-unknown-node-kind",
     "A node kind the format does not define, with a correct hash, fails the bundle schema.",

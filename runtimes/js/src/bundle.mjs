@@ -67,6 +67,7 @@ export class Bundle {
       tools: toPlain(this.spec.tools),
       model: toPlain(this.spec.model),
       output: toPlain(this.spec.output),
+      retrieval: this.spec.retrieval === undefined ? null : toPlain(this.spec.retrieval),
       trace: { name: this.name, version: this.version, hash: this.hash },
     };
   }

@@ -13,12 +13,20 @@
 // time. When the registry cannot be reached, the client keeps serving the last verified
 // bundle and says so in the trace (`stale: true`, `error`).
 //
+// Captured cases: `capture(trace, {output, kind, note})` builds the case of a served response
+// that went wrong (the inputs of this client's render of it, the bundle hash, version,
+// environment and arm), runs the `redact` hook on it, and hands it to the `capture` sink: a
+// function, or a file path to append JSON lines to for `promptc eval ingest FILE`, which
+// stores them in the SQLite or PostgreSQL registry. Inputs are kept only for bundles whose
+// front matter says `capture: {inputs: true}`.
+//
 // A first release (no stable version yet) is a canary whose other arm is `off`, with no
 // bundle (hash null): the tag then holds the candidate's bundle, and keys bucketed into
 // `off`, renders without a key, every key of a frozen first release, and a label marked
 // `dev.promptc.served: none` (a first release rolled back) throw `NotServed`.
 
 import { createHash, randomUUID } from "node:crypto";
+import { appendFile } from "node:fs/promises";
 import { load } from "./bundle.mjs";
 import { bucket, chooseArm } from "./bucketing.mjs";
 import { NotServed, PromptcRuntimeError } from "./errors.mjs";
@@ -32,6 +40,15 @@ export const ROLLOUT_ANNOTATION = "dev.promptc.rollout";
 export const SERVED_ANNOTATION = "dev.promptc.served";
 const CONFIG_KEYS = ["format", "name", "version", "hash", "meta", "provenance", "tokens"];
 const LOCAL = new Set(["localhost", "127.0.0.1", "[::1]"]);
+export const CAPTURE_FORMAT = "promptc.capture/v1";
+/** Kinds of failure the docs name; any other kebab-case kind is accepted too. */
+export const CAPTURE_KINDS = ["unexpected-refusal", "wrong-tool-sequence", "hallucinated-field", "verbosity", "format-error"];
+const KIND = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+// As promptc.registry.captures: why a case carries no inputs.
+const NOT_ALLOWED = "not stored: the prompt's front matter does not set `capture: {inputs: true}`";
+const UNKNOWN = "not stored: the client that captured the case did not render it and was given no inputs";
+const REDACTED = "not stored: the redaction hook removed them";
+const KEPT_INPUTS = 10_000;
 
 /** The registry refused a request, or answered with something that is not a promptc bundle. */
 export class RegistryError extends PromptcRuntimeError {}
@@ -49,6 +66,14 @@ export function parseRegistry(url, insecure = false) {
   const hostname = host.replace(/:\d+$/, "");
   const http = scheme === "oci+http" || (scheme === "oci" && (insecure || LOCAL.has(hostname)));
   return { base: `${http ? "http" : "https"}://${host}`, host, repo };
+}
+
+/** Inputs as plain JSON values (a `Float` becomes its number). */
+function toPlainInputs(v) {
+  if (v instanceof Float) return v.value;
+  if (Array.isArray(v)) return v.map(toPlainInputs);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toPlainInputs(x)]));
+  return v;
 }
 
 /** Canonical JSON writes every integral double as an integer and never an integer beyond
@@ -73,6 +98,9 @@ export class Client {
   #labels = new Map(); // name → {manifest, digest, checkedAt, stale, error}
   #pending = new Map(); // name → promise of a label refresh
   #bundles = new Map(); // hash → verified Bundle
+  #inputs = new Map(); // response_id → the inputs it was rendered with, for capture()
+  #sink;
+  #redact;
 
   /**
    * @param {object} options
@@ -82,8 +110,12 @@ export class Client {
    * @param {number} [options.timeoutMs] per request (default 5 s)
    * @param {boolean} [options.insecure] plain http for a non-local host
    * @param {{username: string, password: string}|{token: string}} [options.auth]
+   * @param {string|function} [options.capture] where `capture()` sends cases: a JSON Lines file
+   *   (for `promptc eval ingest`), or a function given each case (it may return a promise)
+   * @param {function} [options.redact] `(inputs, output) => ({inputs, output})`, or null to store
+   *   nothing; runs before a case leaves the client
    */
-  constructor({ registry, env, ttlMs = 30_000, timeoutMs = 5_000, insecure = false, auth, fetch = globalThis.fetch, now = Date.now } = {}) {
+  constructor({ registry, env, ttlMs = 30_000, timeoutMs = 5_000, insecure = false, auth, fetch = globalThis.fetch, now = Date.now, capture, redact } = {}) {
     this.#registry = parseRegistry(registry, insecure);
     if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(env ?? "")) throw new RegistryError(`\`${env}\` is not an environment name`);
     this.#env = env;
@@ -91,6 +123,12 @@ export class Client {
     this.#timeoutMs = timeoutMs;
     this.#fetch = fetch;
     this.#now = now;
+    if (capture !== undefined && typeof capture !== "string" && typeof capture !== "function") {
+      throw new TypeError("`capture` is a file path (JSON Lines) or a function given each captured case");
+    }
+    this.#sink = typeof capture === "string" ? (c) => appendFile(capture, JSON.stringify(c) + "\n", "utf8") : capture;
+    if (redact !== undefined && redact !== null && typeof redact !== "function") throw new TypeError("`redact` must be a function");
+    this.#redact = redact ?? null;
     if (auth?.token) this.#authorization = `Bearer ${auth.token}`;
     else if (auth?.username) this.#authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ""}`).toString("base64")}`;
   }
@@ -100,7 +138,53 @@ export class Client {
   async render(name, inputs = {}, { key } = {}) {
     const { bundle, trace } = await this.resolve(name, { key });
     const rendered = bundle.render(inputs);
-    return { ...rendered, trace: { ...rendered.trace, ...trace, response_id: randomUUID().replaceAll("-", "") } };
+    const responseId = randomUUID().replaceAll("-", "");
+    if (this.#sink) {
+      this.#inputs.set(responseId, structuredClone(toPlainInputs(inputs)));
+      if (this.#inputs.size > KEPT_INPUTS) this.#inputs.delete(this.#inputs.keys().next().value);
+    }
+    return { ...rendered, trace: { ...rendered.trace, ...trace, response_id: responseId } };
+  }
+
+  /**
+   * Record a served response that went wrong, for `promptc eval ingest` and `eval pull`.
+   * `kind`: "unexpected-refusal", "wrong-tool-sequence", "hallucinated-field", "verbosity",
+   * "format-error" or another kebab-case name. The inputs are those of this client's render
+   * of `trace` (`inputs` gives them for a trace rendered elsewhere). The `redact` hook runs
+   * first; inputs are kept only when the bundle's front matter says `capture: {inputs: true}`.
+   * Resolves to the case handed to the sink, or null when the hook dropped it.
+   */
+  async capture(trace, { output, kind, note = "", inputs } = {}) {
+    if (!this.#sink) throw new PromptcRuntimeError("this client has no `capture` sink: pass `capture` (a file path or a function) to new Client()");
+    if (typeof kind !== "string" || !KIND.test(kind) || kind.length > 64) {
+      throw new PromptcRuntimeError(`\`${kind}\` is not a kind of failure: write it in kebab-case (at most 64 characters), such as ${CAPTURE_KINDS.join(", ")}`);
+    }
+    if (typeof note !== "string") throw new PromptcRuntimeError("`note` must be text");
+    const bundle = trace?.hash ? this.#bundles.get(trace.hash) : undefined;
+    if (!bundle) throw new PromptcRuntimeError("the trace names no bundle this client served: capture takes the trace of a render it returned, not of `NotServed`");
+    const known = inputs !== undefined || this.#inputs.has(trace.response_id);
+    let kept = structuredClone(inputs !== undefined ? toPlainInputs(inputs) : this.#inputs.get(trace.response_id) ?? null);
+    let out = structuredClone(output ?? null);
+    let withheld = known ? null : UNKNOWN;
+    if (this.#redact) {
+      const redacted = await this.#redact(kept, out);
+      if (redacted === null || redacted === undefined) return null;
+      kept = redacted.inputs ?? null;
+      out = redacted.output ?? null;
+      if (kept === null && known) withheld = REDACTED;
+    }
+    if (bundle.meta?.capture?.inputs !== true) {
+      kept = null;
+      withheld = NOT_ALLOWED;
+    }
+    const record = {
+      format: CAPTURE_FORMAT, at: new Date(this.#now()).toISOString(), name: bundle.name, version: bundle.version,
+      hash: bundle.hash, env: this.#env, variant: trace.variant ?? "stable", response_id: trace.response_id ?? null,
+      kind, note, inputs: kept, output: out,
+    };
+    if (kept === null) record.withheld = withheld;
+    await this.#sink(record);
+    return record;
   }
 
   /** The verified bundle `name` serves to `key` in this environment, and the trace fields. */

@@ -11,7 +11,7 @@
 
 export { Bundle, FORMAT, bundleSchema, formatPath, load } from "./bundle.mjs";
 export { bucket, bucketNumber, chooseArm, SCALE } from "./bucketing.mjs";
-export { Client, parseRegistry, RegistryError, RegistryUnavailable } from "./client.mjs";
+export { CAPTURE_FORMAT, CAPTURE_KINDS, Client, parseRegistry, RegistryError, RegistryUnavailable } from "./client.mjs";
 export { BundleFormatError, InputError, IntegrityError, NotServed, PromptcRuntimeError, RenderError } from "./errors.mjs";
 export { CanonicalizationError, canonicalJson, specHash } from "./hashing.mjs";
 export { JsonSyntaxError, parseJson } from "./json.mjs";

@@ -1,16 +1,21 @@
-"""One prompt: its versions and where they run, a bundle's content, a diff of two versions,
-and live signals per version."""
+"""One prompt: its versions and where they run, its known limitations and captured
+production cases, a bundle's content, a diff of two versions, and live signals per version."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from promptc.registry import captures
 from promptc.review.render import message_text
 
 from . import diffview, present, queries, signalview
 from .app import Missing, known_prompt, store, svg
 
 blueprint = Blueprint("prompt", __name__)
+#: Captured cases listed one by one on a prompt's page (all are counted in its table).
+RECENT_CASES = 20
+#: Days the captured-cases chart spans at most (ending on the last day with a case).
+CHART_DAYS = 90
 
 
 def _live_where(name: str) -> dict[str, list[str]]:
@@ -35,10 +40,51 @@ def detail(name: str):
     s = store()
     latest = s.bundle(versions[-1][1]) or {}
     envs = sorted({l.env for l in s.labels() if l.name == name})
+    found = captures.cases(s, name)
+    chart = svg(captured_chart(found, versions)) if found else None
     return render_template("prompt.html", name=name, versions=list(reversed(versions)), meta=latest.get("meta") or {},
                            where=_live_where(name), envs=envs, signal_envs=queries.signal_envs(s, name),
+                           captured=captures.summary(found), recent=list(reversed(found[-RECENT_CASES:])),
+                           captured_total=len(found), captured_pulled=sum(bool(c.pulled) for c in found),
+                           captured_chart=chart,
                            default_a=versions[-2][0] if len(versions) > 1 else versions[0][0],
                            default_b=versions[-1][0])
+
+
+def captured_chart(found, versions) -> str:
+    """An SVG chart of `captured_series`."""
+    from .charts import line_chart
+
+    series, markers = captured_series(found, versions)
+    return line_chart("Captured cases per day, by kind", series, markers, y_label="cases")
+
+
+def captured_series(found, versions):
+    """Captured cases per UTC day and kind over the last `CHART_DAYS` days with cases, and
+    the versions published in that time as markers."""
+    import datetime as dt
+    from collections import Counter
+
+    from promptc.registry.model import instant
+
+    from .charts import Marker, Series
+
+    per_kind: dict[str, Counter] = {}
+    for case in found:
+        per_kind.setdefault(case.kind, Counter())[case.at[:10]] += 1
+    last = max(dt.date.fromisoformat(c.at[:10]) for c in found)
+    first = max(min(dt.date.fromisoformat(c.at[:10]) for c in found), last - dt.timedelta(days=CHART_DAYS - 1))
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def noon(day: dt.date) -> dt.datetime:
+        return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
+
+    series = [Series(kind, tuple((noon(d), float(counts.get(d.isoformat(), 0))) for d in days))
+              for kind, counts in sorted(per_kind.items())]
+    start, end = noon(first) - dt.timedelta(hours=12), noon(last) + dt.timedelta(hours=12)
+    markers = [Marker(instant(published), f"{version} published", "publish") for version, _, published in versions
+               if start <= instant(published) <= end]
+    return series, markers
 
 
 def _bundle_for(name: str, version: str, versions) -> dict:
@@ -76,6 +122,7 @@ def bundle(hash_: str):
                 for i, m in enumerate(spec.get("messages") or [])]
     return render_template("bundle.html", doc=doc, hash=matches[0], messages=messages,
                            interface=diffview.interface(spec), model=present.pretty_json(spec.get("model") or {}),
+                           retrieval=present.pretty_json(spec["retrieval"]) if "retrieval" in spec else None,
                            where=_live_where(doc.get("name", "")), command=present.command("show", matches[0]))
 
 

@@ -26,8 +26,12 @@ def build_spec(module: CheckedModule, sink: DiagnosticSink) -> dict:
                      "requires_approval": t.requires_approval} for t in module.tools.values()),
                    key=lambda t: t["name"])
     messages = [{"role": m.role, "content": lowerer.nodes(m.body)} for m in module.messages]
-    return {"model": model, "inputs": module.inputs_schema(), "messages": messages, "tools": tools,
+    spec = {"model": model, "inputs": module.inputs_schema(), "messages": messages, "tools": tools,
             "output": module.output}
+    retrieval = front.retrieval_spec() if front else None
+    if retrieval is not None:
+        spec["retrieval"] = retrieval
+    return spec
 
 
 def build_bundle(module: CheckedModule, spec: dict, module_digests: dict[str, str], encoding: str) -> dict:

@@ -46,6 +46,7 @@ __all__ = [
     "classify_interface",
     "interface",
     "interface_hash",
+    "retrieval_reasons",
 ]
 
 #: Keywords that annotate a schema without constraining the values it accepts.
@@ -646,17 +647,33 @@ def _model_reasons(old: Any, new: Any) -> list[Reason]:
     return [Reason("patch", "model settings changed" + (f" ({', '.join(keys)})" if keys else ""))]
 
 
+def retrieval_reasons(old: Any, new: Any) -> list[Reason]:
+    """A change to `spec.retrieval` (what the app's retriever fetches, hence what the model
+    sees and what the caller's retriever must honour): minor, like a grown interface, so it
+    never ships as a patch release."""
+    if _json_eq(old, new):
+        return []
+    if old is None or new is None:
+        return [Reason("minor", "retrieval settings " + ("added" if old is None else "removed"))]
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+    keys = sorted(k for k in old.keys() | new.keys()
+                  if (k in old) != (k in new) or not _json_eq(old.get(k), new.get(k)))
+    return [Reason("minor", "retrieval settings changed" + (f" ({', '.join(keys)})" if keys else ""))]
+
+
 def classify(old_spec: dict, new_spec: dict) -> Change:
     """Classify the change from `old_spec` to `new_spec` (bundle `spec` dicts, see ir.md).
 
     major: a caller or a consumer of the output/tool calls may break; minor: the interface
-    grew compatibly (or a tool's approval changed); patch: only what the model sees
+    grew compatibly (or a tool's approval changed, or the retrieval settings); patch: only what the model sees
     changed (messages, model settings, descriptions, defaults); None: identical.
     """
     items = list(classify_interface(old_spec, new_spec).details)
     items += _message_reasons(old_spec.get("messages", []), new_spec.get("messages", []))
     items += _model_reasons(old_spec.get("model", {}), new_spec.get("model", {}))
-    known = {"inputs", "output", "tools", "messages", "model"}
+    items += retrieval_reasons(old_spec.get("retrieval"), new_spec.get("retrieval"))
+    known = {"inputs", "output", "tools", "messages", "model", "retrieval"}
     for key in sorted((old_spec.keys() | new_spec.keys()) - known):
         if (key in old_spec) != (key in new_spec) or not _json_eq(old_spec.get(key), new_spec.get(key)):
             items.append(Reason("patch", f"spec `{key}` changed"))

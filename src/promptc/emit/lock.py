@@ -34,6 +34,7 @@ Layout:
     inputs = '{"additionalProperties":false,…}'
     output = '{"type":"text"}'
     tools = '[]'
+    retrieval = '{"index":"help-center","top_k":5}'   # only when the prompt names retrieval
 
     [prompt.modules]
     "shared.tone" = "sha256:…"
@@ -64,7 +65,7 @@ import tomli_w
 
 from promptc.runtime.hashing import canonical_json
 
-from .compat import Change, Reason, classify_interface, interface, interface_hash
+from .compat import Change, Reason, classify_interface, interface, interface_hash, retrieval_reasons
 from .versions import bump, bump_kind, level_rank, parse_semver
 
 __all__ = [
@@ -91,7 +92,9 @@ HEADER = (
 
 _SCALAR_KEYS = ("name", "version", "hash", "interface", "inputs", "output", "tools")
 _JSON_KEYS = {"inputs": dict, "output": dict, "tools": list}
-_ENTRY_KEYS = frozenset(_SCALAR_KEYS) | {"modules", "eval", "approval"}
+#: Written only for a prompt whose spec has `retrieval` (so other entries read as before).
+_OPTIONAL_JSON_KEYS = {"retrieval": dict}
+_ENTRY_KEYS = frozenset(_SCALAR_KEYS) | frozenset(_OPTIONAL_JSON_KEYS) | {"modules", "eval", "approval"}
 _APPROVAL_KEYS = ("by", "hash", "version")
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
 _LITERAL_SAFE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")  # TOML literal strings allow tab
@@ -128,6 +131,8 @@ class LockEntry:
     tools: str
     evals: list[dict] = field(default_factory=list)
     approvals: list[dict] = field(default_factory=list)
+    #: canonical JSON of `spec.retrieval`, None when the prompt names no retrieval
+    retrieval: Optional[str] = None
 
     def interface_dict(self) -> dict:
         """The stored interface as `{"inputs", "output", "tools"}` JSON values."""
@@ -206,7 +211,14 @@ def _entry(table: Any, index: int, text: str, spans: list[tuple[int, int]]) -> L
     for key in ("hash", "interface"):
         if not _HASH.fullmatch(values[key]):
             raise fail(f"`{key}` must be \"sha256:\" followed by 64 lowercase hex digits", key)
-    for key, kind in _JSON_KEYS.items():
+    for key in _OPTIONAL_JSON_KEYS:
+        if key in table:
+            if not isinstance(table[key], str):
+                raise fail(f"`{key}` must be a string", key)
+            values[key] = table[key]
+    for key, kind in {**_JSON_KEYS, **_OPTIONAL_JSON_KEYS}.items():
+        if key not in values:
+            continue
         try:
             parsed = json.loads(values[key])
         except ValueError as exc:
@@ -285,6 +297,8 @@ def _dump_entry(entry: LockEntry) -> str:
     for key in _SCALAR_KEYS:
         value = getattr(entry, key)
         lines.append(f"{key} = {_json_string(value) if key in _JSON_KEYS else _basic(value)}")
+    if entry.retrieval is not None:
+        lines.append(f"retrieval = {_json_string(entry.retrieval)}")
     lines += ["", "[prompt.modules]"]
     text = "\n".join(lines) + "\n" + tomli_w.dumps(dict(sorted(entry.modules.items())))
     for record in entry.evals:
@@ -347,6 +361,7 @@ def entry_for(bundle: dict) -> LockEntry:
         inputs=canonical_json(spec["inputs"]).decode("utf-8"),
         output=canonical_json(spec["output"]).decode("utf-8"),
         tools=canonical_json(spec["tools"]).decode("utf-8"),
+        retrieval=canonical_json(spec["retrieval"]).decode("utf-8") if "retrieval" in spec else None,
     )
 
 
@@ -412,8 +427,8 @@ def _with_entry(lock: Lock, entry: LockEntry) -> Lock:
 def required_change(entry: LockEntry, bundle: dict) -> Change:
     """The change from a locked entry to a new bundle, as `compat` classifies it.
 
-    The lock holds the interface but not the messages or model, so a new hash with an
-    unchanged interface counts as a patch-level change of what the model sees.
+    The lock holds the interface and the retrieval settings but not the messages or model,
+    so a new hash with neither changed counts as a patch-level change of what the model sees.
     """
     if entry.hash == bundle["hash"]:
         return Change(None)
@@ -421,6 +436,8 @@ def required_change(entry: LockEntry, bundle: dict) -> Change:
     details: list[Reason] = []
     if entry.interface != interface_hash(spec):
         details = list(classify_interface(entry.interface_dict(), interface(spec)).details)
+    details += retrieval_reasons(json.loads(entry.retrieval) if entry.retrieval is not None else None,
+                                 spec.get("retrieval"))
     if not details:
         details.append(Reason("patch", "message text or model settings changed"))
     details.sort(key=lambda r: -level_rank(r.level))

@@ -2,8 +2,8 @@
 
 The formatter works from the parsed module (its AST and spans) and the source text:
 
-- front matter keys in the order version, purpose, owner, tech_owner, risk, model, eval,
-  evaluated, tags, lint, unknown keys after them in their order; each key moves with its
+- front matter keys in the order version, purpose, owner, tech_owner, risk, model,
+  retrieval, eval, evaluated, capture, limitations, tags, lint, unknown keys after them in their order; each key moves with its
   lines and the comments above it, and the YAML itself is not rewritten (front.py);
 - declarations grouped and ordered: imports (`import` then `from`, each sorted by module,
   names sorted inside a `from`), types, inputs, tools, output, fragments, messages; inside

@@ -13,7 +13,8 @@ import yaml
 
 from ..syntax.frontmatter import _LOADER
 
-KEY_ORDER = ("version", "purpose", "owner", "tech_owner", "risk", "model", "eval", "evaluated", "tags", "lint")
+KEY_ORDER = ("version", "purpose", "owner", "tech_owner", "risk", "model", "retrieval", "eval", "evaluated", "capture",
+             "limitations", "tags", "lint")
 
 
 def format_front(yaml_text: str) -> list[str]:

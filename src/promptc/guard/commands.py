@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import click
 
-from ..clikit import EXIT_FINDINGS, UsageError, echo_json
+from ..clikit import EXIT_FINDINGS, UsageError, echo_json, read_input
 from ..registry import signals as store_signals
 from ..registry.commands import actor_option, readonly, registry_command
 from ..registry.model import RegistryError, parse_time
@@ -290,13 +290,7 @@ def signals_ingest(file: Path, default_env, store: Store, as_json: bool, project
     unless every line is valid; errors name FILE:LINE. Exit 1 on rejected lines."""
     from .ingest import ingest, read_lines
 
-    if str(file) == "-":
-        text, shown = sys.stdin.read(), "<stdin>"
-    else:
-        try:
-            text, shown = file.read_text(encoding="utf-8"), str(file)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read `{file}`: {exc}") from None
+    text, shown = read_input(file)
     lines, errors = read_lines(text, shown, default_env)
     result = None
     if not errors:

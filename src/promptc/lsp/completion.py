@@ -15,7 +15,8 @@ from ..semantic import types as T
 from ..semantic.portability import ALLOWED_FILTERS
 from ..semantic.symbols import FragmentSym, ParamSym
 from ..semantic.templates import LOOP_FIELDS
-from ..syntax.frontmatter import LintSettings, FrontMatter, ModelSettings, split_front_matter
+from ..syntax.frontmatter import (CaptureSettings, ChunkingSettings, FrontMatter, LintSettings, ModelSettings,
+                                 RetrievalSettings, split_front_matter)
 from .hover import tool_signature
 from .navigation import Bindings
 
@@ -325,7 +326,8 @@ def _types(ctx: Context, start: int) -> list[Item]:
 # --- front matter -------------------------------------------------------------------------
 
 FRONT_KEYS = {(): FrontMatter.model_fields, ("model",): ModelSettings.model_fields,
-              ("lint",): LintSettings.model_fields}
+              ("lint",): LintSettings.model_fields, ("retrieval",): RetrievalSettings.model_fields,
+              ("retrieval", "chunking"): ChunkingSettings.model_fields, ("capture",): CaptureSettings.model_fields}
 
 
 def _front_matter(yaml_text: str, whole: str, prefix: str, column: int) -> list[Item]:
@@ -371,6 +373,9 @@ FRONT_DOCS = {
     "tags": "list of free-form tags",
     "lint": "per-module lint settings: {ignore: [rule, …]}",
     "ignore": "lint rules silenced in this module",
+    "retrieval": "what the app passes to its retriever: {index, top_k, filters, reranker, chunking}; part of the hash",
+    "limitations": "known limitations, in plain sentences; shown in `show` and the review report",
+    "capture": "what `client.capture` may store: {inputs: true} to keep a captured case's inputs",
 }
 
 

@@ -108,6 +108,21 @@ def registry_command(fn: Callable) -> Callable:
     return wrapper
 
 
+def registry_errors(fn: Callable) -> Callable:
+    """Registry refusals are findings (exit 1); malformed references are usage errors (exit 2)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RegistryUsageError as exc:
+            raise UsageError(str(exc)) from None
+        except RegistryError as exc:
+            raise Findings(str(exc)) from None
+
+    return wrapper
+
+
 def readonly(fn: Callable) -> Callable:
     fn.readonly = True
     return fn

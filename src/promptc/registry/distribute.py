@@ -9,7 +9,6 @@ docs/oci.md.
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,25 +21,10 @@ from promptc.clikit import Findings, UsageError, echo_json, guard
 from promptc.runtime import BundleFormatError, IntegrityError, load as load_bundle
 
 from . import oci
-from .commands import bundle_files, open_registry
-from .model import RegistryError, RegistryUsageError
+from .commands import bundle_files, open_registry, registry_errors
+from .model import RegistryError
 
 DOCUMENT_KEYS = ("format", "name", "version", "hash", "spec", "meta", "provenance", "tokens")
-
-
-def _registry_errors(fn):
-    """Registry refusals are findings (exit 1); malformed references are usage errors (exit 2)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except RegistryUsageError as exc:
-            raise UsageError(str(exc)) from None
-        except RegistryError as exc:
-            raise Findings(str(exc)) from None
-
-    return wrapper
 
 
 # -- what to push -----------------------------------------------------------------------------
@@ -206,7 +190,7 @@ def _merge(results: list[dict]) -> list[dict]:
 @click.option("--insecure", is_flag=True, help="Use plain http (always used for localhost and 127.0.0.1).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was pushed as JSON.")
 @guard
-@_registry_errors
+@registry_errors
 def push(sources: tuple[Path, ...], destination: str, env: Optional[str], registry_url: Optional[str],
          insecure: bool, as_json: bool) -> None:
     """Push built bundles to an OCI registry: DESTINATION is oci://HOST[:PORT]/REPO[:TAG].
@@ -321,7 +305,7 @@ def pull_reference(ref: oci.Reference) -> list[dict]:
 @click.option("--insecure", is_flag=True, help="Use plain http (always used for localhost and 127.0.0.1).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was pulled as JSON.")
 @guard
-@_registry_errors
+@registry_errors
 def pull(source: str, out: Path, insecure: bool, as_json: bool) -> None:
     """Fetch bundles from an OCI registry and verify them: SOURCE is
     oci://HOST[:PORT]/REPO/NAME:TAG, oci://HOST/REPO/NAME@sha256:DIGEST (a manifest digest or

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from .model import RegistryError, RegistryUnavailable, RegistryUsageError
-from .store import SCHEMA, Store
+from .store import CORE_TABLES, SCHEMA, Store
 
 try:  # the `postgres` extra
     import psycopg
@@ -78,10 +78,11 @@ class PostgresStore(Store):
             if readonly:
                 self._conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             if not self._schema_exists():
-                if readonly:
+                if not readonly:
+                    self.create_schema()  # also adds tables a newer promptc brought to an older registry
+                elif not all(self.has_table(t) for t in CORE_TABLES):
                     raise RegistryUnavailable(f"no registry in {self.target} yet: nothing has been published "
                                               "(`promptc publish` creates it)")
-                self.create_schema()
         except BaseException:
             self._conn.close()
             raise
@@ -187,6 +188,9 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self._conn.close()
+
+    def has_table(self, name: str) -> bool:
+        return self._query("SELECT to_regclass(?::text)", (name,))[0][0] is not None
 
 
 def _parse_problem(exc: Exception) -> str:

@@ -125,6 +125,14 @@ def bundle_text(document: dict) -> str:
     model = document["spec"].get("model") or {}
     if model:
         lines.append("model: " + ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(model.items())))
+    retrieval = document["spec"].get("retrieval") or {}
+    if retrieval:
+        lines.append("retrieval: " + ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
+                                               for k, v in sorted(retrieval.items())))
+    limitations = meta.get("limitations") or []
+    if limitations:
+        lines.append("known limitations:")
+        lines += [f"  - {text}" for text in limitations]
     for message in document["spec"]["messages"]:
         lines.append(f"\n--- {message['role']} ---")
         lines.append(content_text(message["content"]))

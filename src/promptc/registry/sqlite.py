@@ -53,6 +53,9 @@ class SQLiteStore(Store):
     def close(self) -> None:
         self._conn.close()
 
+    def has_table(self, name: str) -> bool:
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
     def create_schema(self) -> None:
         # One transaction, so two processes creating the file at once do not interleave.
         self._conn.execute("BEGIN IMMEDIATE")

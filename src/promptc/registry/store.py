@@ -19,7 +19,9 @@ Tables:
                                                           one row per response and signal, never updated
     decisions(rollout, seq, at, name, env, step, verdict, decision, context)
                                                           the guard's per-rollout decision log
-(`signals.py` reads and writes the last three.)
+    captures(id, at, name, version, hash, env, variant, response_id, kind, note, inputs, output, digest, data)
+    capture_pulls(id, at, dataset, actor)                 captured production cases and where they went
+(`signals.py` reads and writes signals, observations and decisions; `captures.py` the last two.)
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
 from .model import GENESIS, Event, LabelState, RegistryError, utc_now
+
+#: The most a captured case may take in the registry (inputs, output and note; `captures.py`).
+MAX_CASE_BYTES = 64 * 1024
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS bundles (
@@ -64,7 +69,20 @@ SCHEMA = (
         rollout TEXT NOT NULL, seq BIGINT NOT NULL, at TEXT NOT NULL, name TEXT NOT NULL, env TEXT NOT NULL,
         step DOUBLE PRECISION, verdict TEXT NOT NULL, decision TEXT NOT NULL, context TEXT NOT NULL,
         PRIMARY KEY (rollout, seq))""",
+    # Captured production cases (`captures.py`): INSERTs only, each case bounded in size.
+    # Added after the first release: `IF NOT EXISTS` gives an older registry these tables the
+    # first time it is opened writable; readers treat a registry without them as having none.
+    f"""CREATE TABLE IF NOT EXISTS captures (
+        id TEXT PRIMARY KEY, at TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, hash TEXT NOT NULL,
+        env TEXT NOT NULL, variant TEXT NOT NULL, response_id TEXT, kind TEXT NOT NULL, note TEXT NOT NULL,
+        inputs TEXT, output TEXT NOT NULL, digest TEXT NOT NULL, data TEXT NOT NULL,
+        CHECK (length(coalesce(inputs, '')) + length(output) + length(note) <= {MAX_CASE_BYTES}))""",
+    "CREATE INDEX IF NOT EXISTS captures_name_at ON captures (name, at)",
+    """CREATE TABLE IF NOT EXISTS capture_pulls (
+        id TEXT NOT NULL, at TEXT NOT NULL, dataset TEXT NOT NULL, actor TEXT NOT NULL, PRIMARY KEY (id, dataset))""",
 )
+#: Tables every registry has had since the first release: a registry with these is a registry.
+CORE_TABLES = ("bundles", "events", "labels", "head")
 
 _EVENT_COLUMNS = "seq, at, actor, kind, name, env, old_hash, new_hash, reason, data, prev, hash"
 
@@ -100,6 +118,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the connection."""
+
+    @abstractmethod
+    def has_table(self, name: str) -> bool:
+        """Whether the registry has table `name` (one opened read-only is never migrated)."""
 
     def __enter__(self) -> "Store":
         return self

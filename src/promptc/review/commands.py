@@ -1,4 +1,4 @@
-"""The review commands: `diff`, `report`, `eval import`, `gate`, `approve` and `owners`.
+"""The review commands: `diff`, `report`, `eval import|captured|pull`, `gate`, `approve` and `owners`.
 
 Each is thin: it builds the sides (`snapshot`), compares them (`compare`) and hands the
 result to a renderer or the gate. A mistake in how a command was called (an unknown git
@@ -34,6 +34,7 @@ owners_map = lazy_module("promptc.review.owners")
 snapshot = lazy_module("promptc.review.snapshot")
 textview = lazy_module("promptc.review.textview")
 _compare = lazy_module("promptc.review.compare")
+captured = lazy_module("promptc.review.captured")
 _gate = lazy_module("promptc.review.gate")
 
 
@@ -128,23 +129,60 @@ _author_option = click.option(
          "approvals by an author do not count. Git authors of each prompt's files since the base always do.")
 
 
+_registry_option = click.option(
+    "--registry", "registry", metavar="URL",
+    help="The registry holding captured production cases (default: [registry] url, $PROMPTC_REGISTRY, then "
+         ".promptc/registry.db when it exists).")
+
+
+def _attach_captured(project, comparison, registry: str | None) -> str | None:
+    """Give each changed prompt the captured cases its head eval set lacks. Returns why the
+    registry could not be read (None when it was, or when none exists: nothing captured)."""
+    from ..registry.backends import DEFAULT_FILE, open_store
+    from ..registry.captures import cases
+    from ..registry.commands import registry_url
+    from ..registry.model import RegistryError
+
+    address, root = registry_url(project.root, registry)
+    if address is None and not (root / DEFAULT_FILE).is_file():
+        return None
+    try:
+        with open_store(address, root, readonly=True) as store:
+            for change in comparison.changed:
+                if change.status == "removed":
+                    continue
+                dataset = change.meta.get("eval")
+                found = cases(store, change.name)
+                change.captured = captured.not_in_set(found, project.root / dataset if dataset else None)
+    except (RegistryError, captured.DatasetError) as exc:
+        return str(exc)
+    return None
+
+
 @click.command("report")
 @click.option("--base", "rev", required=True, metavar="GITREV", help="The git revision the change is based on.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
 @_author_option
 @_project_option
+@_registry_option
 @guard
-def report_command(rev: str, fmt: str, out: Path | None, authors: tuple[str, ...], project_dir: Path | None) -> None:
+def report_command(rev: str, fmt: str, out: Path | None, authors: tuple[str, ...], project_dir: Path | None,
+                   registry: str | None) -> None:
     """Write the pull-request summary of the working tree against GITREV.
 
     What changed per prompt, the version bump and whether it suffices, the eval set that
     ran and the score delta (per slice too), examples that newly fail, token, cost and
-    latency deltas, the lint delta and the gate's verdict. Markdown fits a PR comment.
+    latency deltas, the lint delta, known limitations, production cases captured in the
+    registry that the changed prompts' eval sets lack, and the gate's verdict. Markdown
+    fits a PR comment.
     """
     project = _open(project_dir)
     comparison, base = _against_base(project, rev)
-    verdict = _gate.evaluate(comparison, project.config.review, _authors_of(project, base, authors))
+    error = _attach_captured(project, comparison, registry)
+    if error is not None:
+        comparison.head.notes.append(f"captured cases unknown: {error}")
+    verdict = _gate.evaluate(comparison, project.config.review, _authors_of(project, base, authors), error)
     if fmt == "json":
         text = json.dumps({**comparison.to_json(), "gate": verdict.to_json()}, indent=2, ensure_ascii=False) + "\n"
     else:
@@ -157,18 +195,25 @@ def report_command(rev: str, fmt: str, out: Path | None, authors: tuple[str, ...
 @click.option("--base", "rev", required=True, metavar="GITREV", help="The git revision the change is based on.")
 @_author_option
 @_project_option
+@_registry_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @guard
-def gate_command(rev: str, authors: tuple[str, ...], project_dir: Path | None, fmt: str) -> None:
+def gate_command(rev: str, authors: tuple[str, ...], project_dir: Path | None, registry: str | None,
+                 fmt: str) -> None:
     """Fail (exit 1) when a prompt changed since GITREV lacks what its risk level asks for.
 
     An eval record for its new hash in promptc.lock; a score that fell no more than
     [review.RISK] max_score_drop; for risk high (by default), an approval recorded with
-    `promptc approve` by someone other than the change's author; a big enough version bump.
+    `promptc approve` by someone other than the change's author; a big enough version bump;
+    every captured production case of the kinds [review.RISK] require_captured names in
+    the prompt's eval set (`promptc eval pull`).
     """
     project = _open(project_dir)
     comparison, base = _against_base(project, rev)
-    verdict = _gate.evaluate(comparison, project.config.review, _authors_of(project, base, authors))
+    error = None
+    if any(project.config.review.policy(r).require_captured for r in ("low", "medium", "high")):
+        error = _attach_captured(project, comparison, registry)
+    verdict = _gate.evaluate(comparison, project.config.review, _authors_of(project, base, authors), error)
     if fmt == "json":
         echo_json({"base": comparison.base.label, **verdict.to_json()})
     else:
@@ -191,7 +236,8 @@ def _print_verdict(verdict: Verdict, base_label: str) -> None:
 
 @click.group("eval")
 def eval_group() -> None:
-    """Eval records, stored in promptc.lock against the bundle hash they measured."""
+    """Eval records, stored in promptc.lock against the bundle hash they measured, and
+    production cases captured in the registry, pulled into a prompt's eval dataset."""
 
 
 @eval_group.command("import")
@@ -338,5 +384,10 @@ def owners_command(codeowners: bool, project_dir: Path | None, fmt: str) -> None
         return
     click.echo(owners_map.render_text(rows))
 
+
+from .capture_commands import eval_captured, eval_ingest, eval_pull  # noqa: E402  (they use the helpers above)
+
+for _command in (eval_captured, eval_pull, eval_ingest):
+    eval_group.add_command(_command)
 
 COMMANDS = [diff_command, report_command, gate_command, eval_group, approve_command, owners_command]

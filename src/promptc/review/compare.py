@@ -1,6 +1,6 @@
 """Pair two sides of a review prompt by prompt and say what changed, in the terms a reviewer
 and a gate need: message text (fragments expanded), interface changes with their semver
-class, model settings, the version bump and whether it suffices, tokens and cost, lint
+class, model and retrieval settings, known limitations, the version bump and whether it suffices, tokens and cost, lint
 findings, and the eval records of the old and the new hash.
 """
 
@@ -104,16 +104,31 @@ class PromptChange:
     change: compat.Change = field(default_factory=lambda: compat.Change(None))
     interface: list[compat.Reason] = field(default_factory=list)
     model: list[tuple[str, Any, Any]] = field(default_factory=list)
+    retrieval: list[tuple[str, Any, Any]] = field(default_factory=list)
     version: VersionCheck | None = None
     tokens: TokenDelta | None = None
     lint_new: list[Finding] = field(default_factory=list)
     lint_fixed: list[Finding] = field(default_factory=list)
     eval: EvalDelta = field(default_factory=lambda: EvalDelta(None, None))
     files: list[str] = field(default_factory=list)  # project files the new side is built from
+    #: captured production cases of this prompt not yet in its eval set (`captures.Pending`),
+    #: filled in by the commands that can read the registry
+    captured: list = field(default_factory=list)
 
     @property
     def bundle(self) -> dict:
         return self.new or self.old or {}
+
+    @property
+    def limitations(self) -> tuple[list[str], list[str]]:
+        """The known limitations (front matter `limitations:`, not hashed) before and after."""
+        return (list(((self.old or {}).get("meta") or {}).get("limitations") or []),
+                list(((self.new or {}).get("meta") or {}).get("limitations") or []))
+
+    @property
+    def limitations_changed(self) -> bool:
+        old, new = self.limitations
+        return old != new and self.old is not None and self.new is not None
 
     @property
     def meta(self) -> dict:
@@ -133,6 +148,9 @@ class PromptChange:
             "messages": [m.to_json() for m in self.messages],
             "interface": [{"level": r.level, "change": r.text} for r in self.interface],
             "model": [{"key": k, "old": a, "new": b} for k, a, b in self.model],
+            "retrieval": [{"key": k, "old": a, "new": b} for k, a, b in self.retrieval],
+            "limitations": {"old": self.limitations[0], "new": self.limitations[1]},
+            "captured": [c.to_json() for c in self.captured],
             "tokens": self.tokens.to_json() if self.tokens else None,
             "lint": {"new": [f.to_json() for f in self.lint_new], "fixed": [f.to_json() for f in self.lint_fixed]},
             "eval": self.eval.to_json(),
@@ -152,12 +170,19 @@ class Comparison:
         return [p for p in self.prompts if p.status != "unchanged"]
 
     @property
+    def metadata_only(self) -> list[PromptChange]:
+        """Prompts with the same hash on both sides whose known limitations changed: no
+        behaviour changed, but a reviewer should see it."""
+        return [p for p in self.prompts if p.status == "unchanged" and p.limitations_changed]
+
+    @property
     def notes(self) -> list[str]:
         return self.base.notes + self.head.notes
 
     def to_json(self) -> dict:
         return {"base": self.base.label, "head": self.head.label,
                 "changed": [p.to_json() for p in self.changed],
+                "metadata_changed": [p.to_json() for p in self.metadata_only],
                 "unchanged": sorted(p.name for p in self.prompts if p.status == "unchanged"),
                 "lint": {"new": [f.to_json() for f in self.lint_new], "fixed": [f.to_json() for f in self.lint_fixed]},
                 "notes": self.notes}
@@ -197,6 +222,7 @@ def _prompt(name: str, base: Snapshot, head: Snapshot, prices: dict | None) -> P
         result.interface = list(compat.classify_interface(old_spec, new_spec).details)
         result.version = _version(old, new, status, result.change.level)
         result.model = model_changes(old_spec.get("model") or {}, new_spec.get("model") or {})
+        result.retrieval = model_changes(old_spec.get("retrieval") or {}, new_spec.get("retrieval") or {})
     result.tokens = _tokens(old, new, prices)
     return result
 

@@ -3,7 +3,8 @@
 A changed or new prompt passes when promptc.lock holds an eval record for its new hash, its
 score did not fall by more than its risk level allows, it reaches the level's floor, a
 `risk: high` prompt (by default) carries an approval by someone other than the change's
-author, and its version bump is big enough for the change. Every failure is one reason
+author, its version bump is big enough for the change, and every production case captured
+for it of a kind its risk level names (`require_captured`) is in its eval set. Every failure is one reason
 that names the prompt and says what to do, because a red CI job that does not say how to
 make it green only teaches people to skip it.
 """
@@ -24,6 +25,7 @@ EPSILON = 1e-9  # scores are stored rounded to 6 digits: a drop equal to the thr
 class Reason:
     prompt: str
     rule: str  # "no-eval" | "score-drop" | "score-below-minimum" | "needs-approval" | "version" | "does-not-compile"
+    #            | "captured-not-in-eval-set" | "captured-unknown"
     message: str
     fix: str
 
@@ -48,11 +50,13 @@ class Verdict:
 
 
 def evaluate(comparison: Comparison, review: ReviewSection,
-             authors_of: Callable[[PromptChange], set[str]]) -> Verdict:
+             authors_of: Callable[[PromptChange], set[str]], captured_error: str | None = None) -> Verdict:
     """Apply the gate to every changed or new prompt of `comparison`.
 
     `authors_of` names who made a prompt's change (names and emails, compared without
-    case); an approval by any of them does not count.
+    case); an approval by any of them does not count. Each change's `captured` lists the
+    captured cases its eval set lacks; `captured_error` says why the registry holding them
+    could not be read (then a policy that requires captured cases fails).
     """
     verdict = Verdict()
     if comparison.head.errors:
@@ -65,7 +69,33 @@ def evaluate(comparison: Comparison, review: ReviewSection,
             continue
         verdict.checked.append(change.name)
         verdict.reasons += _reasons(change, comparison, review, authors_of)
+        verdict.reasons += _captured_reasons(change, review, captured_error)
     return verdict
+
+
+def _captured_reasons(change: PromptChange, review: ReviewSection, error: str | None) -> list[Reason]:
+    risk = change.meta.get("risk") if change.meta.get("risk") in ("low", "medium", "high") else review.default_risk
+    kinds = review.policy(risk).require_captured
+    if not kinds:
+        return []
+    if error is not None:
+        return [Reason(change.name, "captured-unknown",
+                       f"risk {risk} requires its captured cases in the eval set, but the registry could not be "
+                       f"read: {error}", "make the registry reachable (--registry, [registry] url or "
+                       "$PROMPTC_REGISTRY) and run the gate again")]
+    missing = [c for c in change.captured if "*" in kinds or c.kind in kinds]
+    if not missing:
+        return []
+    counts: dict[str, int] = {}
+    for case in missing:
+        counts[case.kind] = counts.get(case.kind, 0) + 1
+    what = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    flags = "".join(f" --kind {k}" for k in sorted(counts))
+    dataset = change.meta.get("eval") or "its eval dataset"
+    return [Reason(change.name, "captured-not-in-eval-set",
+                   f"risk {risk}: {len(missing)} captured case{'s' * (len(missing) != 1)} not in `{dataset}` ({what})",
+                   f"run `promptc eval pull {change.name}{flags}`, write their expected behaviour, run the eval, "
+                   "`promptc eval import` it and commit the dataset and promptc.lock")]
 
 
 def _reasons(change: PromptChange, comparison: Comparison, review: ReviewSection,

@@ -1,12 +1,14 @@
 """The pull-request report as GitHub-flavoured Markdown.
 
 Written to be posted as one PR comment and read top-down: a summary table (one row per
-changed prompt, gate failures first), the gate's reasons, the lint delta, then one collapsed
-`<details>` block per prompt with its version check, interface changes, model settings,
-tokens and cost, eval delta and the text diff of each message. A change to a shared module
-shows in every prompt it reaches; identical diffs are printed once and referred to after,
-and the whole comment stays under `[review] max_report_chars` (GitHub refuses comments over
-65,536 characters), leaving out trailing details with a note that says how to see them.
+changed prompt, gate failures first), the gate's reasons, captured production cases the
+changed prompts' eval sets lack, known limitations changed without a hash change, the lint
+delta, then one collapsed `<details>` block per prompt with its version check, interface
+changes, model and retrieval settings, known limitations, tokens and cost, eval delta and
+the text diff of each message. A change to a shared module shows in every prompt it
+reaches; identical diffs are printed once and referred to after, and the whole comment
+stays under `[review] max_report_chars` (GitHub refuses comments over 65,536 characters),
+leaving out trailing details with a note that says how to see them.
 """
 
 from __future__ import annotations
@@ -114,6 +116,12 @@ def render(comparison: Comparison, verdict: Verdict | None = None, max_chars: in
         if len(verdict.reasons) > MAX_LIST_ITEMS:
             items.append(f"- … and {len(verdict.reasons) - MAX_LIST_ITEMS} more (run `promptc gate` for all)")
         parts.append("### Gate\n\n" + "\n".join(items) + "\n")
+    captured = _captured(order)
+    if captured:
+        parts.append(captured)
+    metadata = _metadata_only(comparison)
+    if metadata:
+        parts.append(metadata)
     lint = _lint(comparison)
     if lint:
         parts.append(lint)
@@ -165,6 +173,48 @@ def _table(order: list[PromptChange], failing: set[str] | None) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _captured(order: list[PromptChange]) -> str:
+    """Production cases captured for the changed prompts that their eval sets lack yet."""
+    pending = [c for c in order if c.captured]
+    if not pending:
+        return ""
+    lines = ["### Captured cases not in the eval set", ""]
+    for change in pending:
+        kinds: dict[str, int] = {}
+        for case in change.captured:
+            kinds[case.kind] = kinds.get(case.kind, 0) + 1
+        counts = ", ".join(f"{n} {md(k)}" for k, n in sorted(kinds.items()))
+        lines.append(f"- {code(change.name)}: {len(change.captured)} ({counts}); "
+                     f"{code(f'promptc eval pull {change.name}')} adds them to its dataset")
+        for case in change.captured[:MAX_LIST_ITEMS]:
+            lines.append(f"  - {md(case.line())}")
+        if len(change.captured) > MAX_LIST_ITEMS:
+            lines.append(f"  - … and {len(change.captured) - MAX_LIST_ITEMS} more "
+                         f"({code(f'promptc eval captured {change.name}')} lists them)")
+    return "\n".join(lines) + "\n"
+
+
+def _metadata_only(comparison: Comparison) -> str:
+    """Prompts whose known limitations changed while their hash did not."""
+    changes = comparison.metadata_only
+    if not changes:
+        return ""
+    lines = ["### Known limitations changed (same hash)", ""]
+    for change in changes[:MAX_TABLE_ROWS]:
+        lines.append(f"- {code(change.name)}:")
+        lines += _limitation_lines(change, "  ")
+    return "\n".join(lines) + "\n"
+
+
+def _limitation_lines(change: PromptChange, indent: str = "") -> list[str]:
+    old, new = change.limitations
+    if not change.limitations_changed:
+        return [f"{indent}- known limitation: {md(text)}" for text in new[:MAX_LIST_ITEMS]]
+    return ([f"{indent}- known limitation added: {md(text)}" for text in new if text not in old]
+            + [f"{indent}- known limitation removed: {md(text)}" for text in old if text not in new]
+            + [f"{indent}- known limitation: {md(text)}" for text in new if text in old])
+
+
 def _lint(comparison: Comparison) -> str:
     if not comparison.lint_new and not comparison.lint_fixed:
         return ""
@@ -211,6 +261,10 @@ def _details(change: PromptChange, seen_diffs: dict[str, str]) -> str:
     for key, a, b in change.model:
         out.append(f"- model {code(key)}: {code(json.dumps(a)) if a is not None else 'unset'} → "
                    f"{code(json.dumps(b)) if b is not None else 'unset'}")
+    for key, a, b in change.retrieval:
+        out.append(f"- retrieval {code(key)}: {code(json.dumps(a)) if a is not None else 'unset'} → "
+                   f"{code(json.dumps(b)) if b is not None else 'unset'}")
+    out += _limitation_lines(change)
     t = change.tokens
     if t is not None:
         line = (f"- tokens: static {_pair(t.static)}, largest input {_pair(t.largest)}, "

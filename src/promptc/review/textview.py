@@ -19,7 +19,7 @@ def render(comparison: Comparison, color: bool = False) -> str:
         return f"{_COLORS[key]}{text}{_RESET}" if color else text
 
     out: list[str] = []
-    for change in comparison.changed:
+    for change in comparison.changed + comparison.metadata_only:
         if out:
             out.append("")
         out.append(paint(_title(change), "bold"))
@@ -43,7 +43,10 @@ def render(comparison: Comparison, color: bool = False) -> str:
 
 def _title(change: PromptChange) -> str:
     v = change.version
-    if change.status == "changed":
+    if change.status == "unchanged":
+        what = "metadata changed (same hash)"
+        version = f"{v.old} → {v.new}" if v and v.old != v.new else (v.new if v else "")
+    elif change.status == "changed":
         what = f"changed ({change.change.level})"
         version = f"{v.old} → {v.new}" if v and v.old != v.new else f"{v.new if v else ''} (not bumped)"
     else:
@@ -63,8 +66,17 @@ def _facts(change: PromptChange) -> list[str]:
     for r in change.interface:
         out.append(f"interface ({r.level}): {r.text}")
     for key, a, b in change.model:
-        show = lambda x: "unset" if x is None else json.dumps(x)  # noqa: E731
-        out.append(f"model {key}: {show(a)} → {show(b)}")
+        out.append(f"model {key}: {show_json(a)} → {show_json(b)}")
+    for key, a, b in change.retrieval:
+        out.append(f"retrieval {key}: {show_json(a)} → {show_json(b)}")
+    if change.limitations_changed:
+        old, new = change.limitations
+        out += [f"limitation removed: {text}" for text in old if text not in new]
+        out += [f"limitation added: {text}" for text in new if text not in old]
+    for case in change.captured:
+        out.append(f"captured, not in the eval set: {case.line()}")
+    if change.status == "unchanged":
+        return out
     t = change.tokens
     if t is not None:
         line = f"tokens: static {_pair(t.static)}, largest input {_pair(t.largest)}"
@@ -84,6 +96,10 @@ def _facts(change: PromptChange) -> list[str]:
     for f in change.lint_fixed:
         out.append(f"lint, fixed: {f.file} {f.rule}: {f.message}")
     return out
+
+
+def show_json(value) -> str:
+    return "unset" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _pair(p, fmt: str = "{:,}") -> str:

@@ -73,6 +73,8 @@ class Rendered:
     model: dict
     output: dict
     trace: dict
+    #: `spec.retrieval`: what to pass to the app's retriever (None when the prompt names none).
+    retrieval: dict | None = None
 
     def to_json(self) -> dict:
         """Trace fields and messages as plain JSON, e.g. for logging or golden files."""
@@ -126,6 +128,7 @@ class Bundle:
             tools=copy.deepcopy(self.spec["tools"]),
             model=copy.deepcopy(self.spec["model"]),
             output=copy.deepcopy(self.spec["output"]),
+            retrieval=copy.deepcopy(self.spec.get("retrieval")),
             trace={"name": self.name, "version": self.version, "hash": self.hash},
         )
 

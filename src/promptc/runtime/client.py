@@ -24,6 +24,11 @@ and verify the bundle by hash, render, and say exactly what was rendered.
   `report(response_id, **signals)` records outcomes, `validate_output` checks the model's
   output against the bundle's output schema and records a format or schema error. The
   rollout guard reads these. `signals=False` turns recording off.
+- Captured cases (docs/registry.md): `capture(trace, output=…, kind=…, note=…)` stores a
+  served response that went wrong, with its bundle hash, version, environment and arm, for
+  `promptc eval pull` to turn into an eval case. The `redact` hook (given the inputs and the
+  output, returning them redacted) runs before anything is stored; inputs are stored only
+  when the prompt's front matter says `capture: {inputs: true}`.
 - With `opentelemetry-api` installed, each render sets `gen_ai.prompt.name`,
   `gen_ai.prompt.version`, `promptc.bundle.hash`, `promptc.variant`, … on the current
   span (`otel.py`).
@@ -31,6 +36,7 @@ and verify the bundle by hash, render, and say exactly what was rendered.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import threading
@@ -83,7 +89,7 @@ _UNSET = object()
 class Client:
     def __init__(self, registry: Any, env: str, ttl: float = 30.0, cache_dir: Optional[os.PathLike] = None,
                  clock: Callable[[], float] = time.monotonic, signals: bool = True,
-                 flush_interval: float = 5.0) -> None:
+                 flush_interval: float = 5.0, redact: Optional[Callable[[Any, Any], Any]] = None) -> None:
         self.env = env
         self.ttl = ttl
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
@@ -94,6 +100,9 @@ class Client:
         self._states: dict[str, tuple[float, Any]] = {}  # name → (fetched at, LabelState)
         self._bundles: dict[str, Bundle] = {}
         self._traces: dict[str, dict] = {}
+        self._inputs: dict[str, Any] = {}  # response_id → the inputs it was rendered with, for capture()
+        self._write_lock = threading.Lock()  # the writers' connection: the recorder's thread and capture()
+        self._redact = redact
         # An OCI registry distributes bundles and labels but keeps no signals.
         self._signals = signals and not _is_oci(registry)
         self._flush_interval = flush_interval
@@ -230,12 +239,14 @@ class Client:
         exposure = self._exposure(trace, unkeyed) if self._signals else None
         with self._lock:
             self._traces[trace["response_id"]] = trace
+            self._inputs[trace["response_id"]] = copy.deepcopy(dict(inputs or {}))
             if exposure is not None:
                 self._exposures[trace["response_id"]] = exposure
             if len(self._traces) > 10_000:  # keep the newest for report(); older ones are in logs
                 for stale_id in list(self._traces)[:1_000]:
                     del self._traces[stale_id]
                     self._exposures.pop(stale_id, None)
+                    self._inputs.pop(stale_id, None)
         if exposure is not None:
             self._recorder_().add_exposure(exposure)
         annotate_current_span(trace)
@@ -261,9 +272,10 @@ class Client:
 
     def _writer_lock(self):
         """A store object handed in is shared with rendering, so writes take the render
-        lock; with an address the recorder opens a connection of its own."""
+        lock; with an address the writers (the recorder's thread, `capture`) share a
+        connection of their own, and a lock of their own."""
         registry = self._registry
-        return self._lock if hasattr(registry, "label") and hasattr(registry, "bundle_text") else None
+        return self._lock if hasattr(registry, "label") and hasattr(registry, "bundle_text") else self._write_lock
 
     def _writer_store(self):
         registry = self._registry
@@ -321,6 +333,59 @@ class Client:
         if check.error is not None:
             self._recorder_().add_outcome(Outcome(response_id, {check.error: 1.0}, exposure))
         return check
+
+    # -- captured cases -------------------------------------------------------------------
+
+    def capture(self, trace: Mapping, *, output: Any, kind: str, note: str = "",
+                inputs: Any = _UNSET) -> Optional[Any]:
+        """Store a served response that went wrong as a captured case (`promptc eval captured`
+        lists them, `promptc eval pull` turns them into eval cases). `kind` names the failure:
+        "unexpected-refusal", "wrong-tool-sequence", "hallucinated-field", "verbosity",
+        "format-error", or another kebab-case name. The inputs come from this client's
+        render of the trace (`inputs=` gives them for a trace rendered elsewhere).
+
+        The `redact` hook runs first, on copies of the inputs and the output; it returns
+        `(inputs, output)` to store, or None to store nothing (then None is returned). The
+        inputs are kept only when the bundle's front matter sets `capture: {inputs: true}`;
+        the stored case says why they are missing otherwise. Returns the stored
+        `promptc.registry.captures.Case`; raises `CaptureError` for a trace of no render or
+        a malformed kind, and the registry's error when it cannot be written."""
+        from promptc.registry import captures
+
+        if _is_oci(self._registry) or (hasattr(self._registry, "label") and not hasattr(self._registry, "write_batch")):
+            raise PromptcRuntimeError("an OCI registry keeps no captured cases: capture to the SQLite or "
+                                      "PostgreSQL registry the release commands use")
+        captures.check_kind(kind)
+        trace = dict(trace)
+        response_id = trace.get("response_id")
+        if inputs is _UNSET:
+            with self._lock:
+                known = response_id in self._inputs
+                inputs = copy.deepcopy(self._inputs.get(response_id))
+        else:
+            known, inputs = True, copy.deepcopy(inputs)
+        if not trace.get("hash"):
+            raise captures.CaptureError("the trace names no rendered bundle: capture takes the trace of a render "
+                                        "that was served, not of `NotServed`")
+        with self._lock:
+            bundle = self._bundle(trace["hash"], str(trace.get("version") or ""))
+        allowed = bool(((bundle.meta or {}).get("capture") or {}).get("inputs"))
+        output = copy.deepcopy(output)
+        withheld = None if known else captures.UNKNOWN
+        if self._redact is not None:
+            redacted = self._redact(inputs, output)
+            if redacted is None:
+                return None
+            inputs, output = redacted
+            if inputs is None and known:
+                withheld = captures.REDACTED
+        if not allowed:
+            inputs, withheld = None, captures.NOT_ALLOWED
+        if inputs is not None and not isinstance(inputs, Mapping):
+            raise captures.CaptureError(f"the inputs to store must be a mapping, not {type(inputs).__name__}")
+        case = captures.prepare(trace, kind=kind, output=output, note=note, inputs=inputs, withheld=withheld)
+        with self._writer_lock():
+            return captures.record(self._writer_store(), case)
 
     def flush(self):
         """Write buffered signals now (also done every `flush_interval` seconds and on

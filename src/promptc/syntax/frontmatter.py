@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -22,6 +23,10 @@ SEMVER = re.compile(
 )
 
 
+#: Integers in the hashed spec stay within ±(2**53 - 1), as canonical JSON requires.
+SAFE_INT = 2**53 - 1
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -33,10 +38,10 @@ class ModelSettings(_Strict):
     provider: str | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
-    max_tokens: int | None = Field(default=None, gt=0)
-    context_window: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0, le=SAFE_INT)
+    context_window: int | None = Field(default=None, gt=0, le=SAFE_INT)
     stop: list[str] | None = None
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-SAFE_INT, le=SAFE_INT)
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
@@ -44,6 +49,45 @@ class ModelSettings(_Strict):
 
 class LintSettings(_Strict):
     ignore: list[str] = []
+
+
+class ChunkingSettings(_Strict):
+    strategy: str | None = None
+    size: int | None = Field(default=None, gt=0, le=SAFE_INT)
+    overlap: int | None = Field(default=None, ge=0, le=SAFE_INT)
+    unit: Literal["tokens", "characters", "words", "sentences"] | None = None
+
+
+class RetrievalSettings(_Strict):
+    """What the app passes to its retriever. Part of the hashed spec (as `spec.retrieval`):
+    another index, `top_k` or reranker changes what the model sees."""
+
+    index: str | None = None
+    source: str | None = None
+    top_k: int | None = Field(default=None, gt=0, le=10_000)
+    filters: dict[str, Any] | None = None
+    reranker: str | None = None
+    chunking: ChunkingSettings | None = None
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_values(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # A value is a scalar, or a list of scalars (a membership filter).
+        def scalar(v: Any) -> bool:
+            return (isinstance(v, (str, bool)) or (isinstance(v, int) and abs(v) <= SAFE_INT)
+                    or (isinstance(v, float) and math.isfinite(v)))
+
+        for key, v in (value or {}).items():
+            if not (scalar(v) or (isinstance(v, list) and all(scalar(x) for x in v))):
+                raise ValueError(f"filter `{key}` must be text, a number (whole numbers within ±(2**53 - 1)), "
+                                 "true/false or a list of those; write a larger id as text")
+        return value
+
+
+class CaptureSettings(_Strict):
+    """What `client.capture` may store for this prompt: inputs only when `inputs: true`."""
+
+    inputs: bool = False
 
 
 class FrontMatter(_Strict):
@@ -57,6 +101,9 @@ class FrontMatter(_Strict):
     evaluated: dt.date | None = None
     tags: list[str] = []
     lint: LintSettings | None = None
+    retrieval: RetrievalSettings | None = None
+    limitations: list[Annotated[str, Field(min_length=1)]] = []
+    capture: CaptureSettings | None = None
 
     @field_validator("version", mode="before")
     @classmethod
@@ -66,16 +113,25 @@ class FrontMatter(_Strict):
 
     def meta(self) -> dict:
         """The descriptive fields that go to a bundle's `meta` (outside the hash)."""
-        out = self.model_dump(mode="json", exclude={"version", "model"}, exclude_none=True)
-        if not out.get("tags"):
-            out.pop("tags", None)
+        out = self.model_dump(mode="json", exclude={"version", "model", "retrieval"}, exclude_none=True)
+        for key in ("tags", "limitations"):
+            if not out.get(key):
+                out.pop(key, None)
         return out
+
+    def retrieval_spec(self) -> dict | None:
+        """`spec.retrieval`, or None when the front matter names no retrieval (so specs
+        without it hash as they always did)."""
+        return self.retrieval.model_dump(mode="json", exclude_none=True) if self.retrieval is not None else None
 
 
 FIELD_NAMES = {
     (): set(FrontMatter.model_fields),
     ("model",): set(ModelSettings.model_fields),
     ("lint",): set(LintSettings.model_fields),
+    ("retrieval",): set(RetrievalSettings.model_fields),
+    ("retrieval", "chunking"): set(ChunkingSettings.model_fields),
+    ("capture",): set(CaptureSettings.model_fields),
 }
 
 
@@ -199,5 +255,12 @@ def _hint(loc: tuple, err: Mapping) -> str:
         "tags": "write a list such as `tags: [support, billing]`",
         "model": "write `model: {name: gpt-4o, temperature: 0.2}`",
         "temperature": "write a number between 0 and 2",
+        "retrieval": "write `retrieval: {index: help-center, top_k: 5, reranker: bge-reranker}`",
+        "top_k": "write a whole number from 1 to 10000",
+        "filters": "write a mapping of field to a value or a list of values, such as `filters: {lang: en}`",
+        "chunking": "write `chunking: {strategy: paragraph, size: 512, overlap: 64, unit: tokens}`",
+        "limitations": "write a list of plain sentences, such as `limitations: [\"No refunds over 500 USD\"]`",
+        "capture": "write `capture: {inputs: true}` to let `client.capture` store a case's inputs",
+        "inputs": "write `true` or `false`",
     }
     return hints.get(str(key), f"expected {err['type'].replace('_', ' ')}")
