@@ -19,6 +19,8 @@ import uuid
 
 import pytest
 
+from tests.needs import missing
+
 from promptc.guard import rollouts
 from promptc.guard.config import GuardConfig
 from promptc.registry import ops, signals
@@ -244,7 +246,7 @@ def test_abort_ends_a_first_release_and_a_frozen_one_resumes_only_by_resume(publ
 
 
 def test_the_dashboard_shows_a_first_release_and_says_not_served(published):
-    pytest.importorskip("flask", reason="the dashboard extra (flask, waitress) is not installed")
+    pytest.importorskip("flask", reason=missing("python-extra", "the dashboard's tests need flask and waitress"))
     import html
     import re
     from urllib.parse import quote
