@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard, lazy_module, write_output
+from .completion import complete_prompt
 from .diagnostics import Diagnostic, Severity, render_json, render_text
 from .progress import Progress
 
@@ -261,10 +262,10 @@ def import_command(file: Path, out: Path | None, name: str | None) -> None:
 
 
 @main.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_prompt)
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
-@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path),
-              help="A JSON file with the inputs (an object); omit for none.")
+@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path, allow_dash=True),
+              help="A JSON file with the inputs (an object), or - for stdin; omit for none.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_guard
 def render(name: str, project_dir: Path | None, inputs_file: Path | None, fmt: str) -> None:
@@ -298,7 +299,11 @@ def _read_inputs(path: Path | None) -> dict:
     if path is None:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if str(path) == "-":
+            path = "<stdin>"
+            data = json.loads(click.get_binary_stream("stdin").read().decode("utf-8"))
+        else:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise driver.UsageError(f"inputs file `{path}` does not exist") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -385,7 +390,7 @@ def _compiled_or_exit(project):
 
 
 @main.command("tokens")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_prompt)
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_guard
@@ -413,12 +418,12 @@ def tokens_command(name: str | None, project_dir: Path | None, fmt: str) -> None
 
 
 @main.command("export")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_prompt)
 @click.option("--format", "fmt", type=click.Choice(["openai", "anthropic", "promptfoo"]), required=True,
               help="openai: a Chat Completions request body; anthropic: a Messages request body; "
                    "promptfoo: a promptfoo config (YAML) for the project's prompts.")
-@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path),
-              help="openai, anthropic: a JSON file with the inputs (an object); omit for none.")
+@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path, allow_dash=True),
+              help="openai, anthropic: a JSON file with the inputs (an object), or - for stdin; omit for none.")
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
 @_guard

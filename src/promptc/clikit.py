@@ -52,6 +52,9 @@ def guard(fn):
         except Findings as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_FINDINGS)
+        except BrokenPipeError:  # `promptc rules | head -1`: the reader took what it wanted
+            _quiet_stdout()
+            sys.exit(EXIT_OK)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug: never a traceback for the user
@@ -65,8 +68,51 @@ def guard(fn):
     return wrapper
 
 
+def _quiet_stdout() -> None:
+    """The reader of stdout went away (`promptc rules | head -1`): point stdout at /dev/null
+    so that nothing more, not even the interpreter's last flush, complains about it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _flush_stdout() -> bool:
+    """Flush stdout; False if its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return False
+    except (OSError, ValueError):
+        pass
+    return True
+
+
 class Group(click.Group):
     def main(self, *args, **kwargs):
+        """Run a command. A closed pipe on stdout ends it quietly with exit 0, as `cat` under
+        `head` would: the reader took what it wanted."""
+        try:
+            try:
+                result = self._run(*args, **kwargs)
+            except SystemExit:
+                # click's own answer to a closed pipe (outside a command: --help) is exit 1.
+                if isinstance(sys.stdout, click.utils.PacifyFlushWrapper) or not _flush_stdout():
+                    _quiet_stdout()
+                    sys.exit(EXIT_OK)
+                raise
+            if not _flush_stdout():
+                sys.exit(EXIT_OK)
+            return result
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(EXIT_OK)
+
+    def _run(self, *args, **kwargs):
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:

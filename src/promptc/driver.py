@@ -50,12 +50,20 @@ class CompileResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def open_project(path: Path | str | None) -> Project:
-    """Find the project for a directory or file; raise UsageError if the path is missing."""
+def open_project(path: Path | str | None, required: bool = True) -> Project:
+    """The project of a directory or file: the nearest `promptc.toml` (or pyproject.toml with
+    `[tool.promptc]`) in it or a parent directory, as cargo finds Cargo.toml. Raise
+    UsageError if the path is missing or, when `required`, if no parent holds a project.
+    Without `required` (the language server, a file opened on its own) the directory
+    itself stands in for one."""
     start = Path(path or ".")
     if not start.exists():
         raise UsageError(f"`{start}` does not exist")
     root = find_root(start)
+    if root is None and required:
+        shown = "the current directory" if path is None else f"`{start}`"
+        raise UsageError(f"no promptc.toml in {shown} or any parent directory, so there is no promptc project "
+                         "here; create one with `promptc init`")
     if root is None:
         root = start.resolve() if start.is_dir() else start.resolve().parent
     project, diags = load_project(root)
