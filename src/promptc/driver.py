@@ -23,6 +23,7 @@ from .emit import lock as lockfile
 from .lint import runner as lint_runner
 from .lint.rule import ProjectFacts
 from .emit.bundle import BundleConflict, atomic_write, build_bundle, build_spec, write_bundle, write_index
+from .modules.hints import with_import_hints
 from .modules.loader import Location, ModuleIndex, discover, module_name
 from .modules.resolver import ModuleGraph, build_graph
 from .modules.store import ModuleStore
@@ -122,6 +123,7 @@ class _Plan:
     facts: ProjectFacts | None
     keys: dict[str, str]
     diagnostics: list[Diagnostic]
+    index: ModuleIndex | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -157,7 +159,7 @@ def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: 
     # files it names): reuse them when that closure is unchanged.
     lint_key = project.config.lint.model_dump_json() + (f"|{facts.today}" if rules else "|nolint")
     keys = {n: _closure_key(project, graph, n, lint_key) for n in graph.order if n not in graph.in_cycle}
-    return _Plan(project, roots, graph, store, _schema_reader(project), rules, facts, keys, diagnostics)
+    return _Plan(project, roots, graph, store, _schema_reader(project), rules, facts, keys, diagnostics, index)
 
 
 def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
@@ -199,6 +201,8 @@ def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
         diagnostics.extend(module_diags)
         if bundle is not None and name in wanted:
             bundles[name] = bundle
+    if plan.index is not None:
+        diagnostics = with_import_hints(diagnostics, plan.index)
     return CompileResult(project, graph, program, bundles, sorted_diagnostics(_with_chains(graph, roots, diagnostics)))
 
 
