@@ -151,7 +151,7 @@ def test_a_bad_first_release_is_frozen_and_then_serves_nothing(published):
     assert metric["candidate_exposures"] == len(served) and metric["candidate_bad"] == (len(served) + 3) // 4
     assert metric["log_lr"] >= metric["log_threshold"] and breach["data"]["evidence"]["srm"] is None
     history = run("history", NAME, "--env", "prod", *reg)
-    assert "error: breach, LR" in next(line for line in history.splitlines() if "guard-breach" in line)
+    assert "error: breach, the candidate is worse (evidence " in next(line for line in history.splitlines() if "guard-breach" in line)
     live = run("history", NAME, "--env", "prod", "--at", later(breach["at"], 0.01), *reg)
     assert "nothing: not served" in live and "None" not in live
     shown = run("rollout", "show", NAME, "--env", "prod", *reg)

@@ -396,8 +396,9 @@ def _compiled_or_exit(project):
 @_guard
 def tokens_command(name: str | None, project_dir: Path | None, fmt: str) -> None:
     """Count the tokens of each prompt (or of NAME): per message, the static text and the
-    largest text a call can render, the reply's max_tokens, and the cost of a call at the
-    prices of promptc.toml [prices."MODEL"] (input_per_mtok, output_per_mtok).
+    largest text a call can render, the reply's max_tokens, and the cost of a call at
+    promptc's dated list prices of common models, or at promptc.toml's [prices."MODEL"]
+    (input_per_mtok, output_per_mtok), which override them.
 
     Counts are tiktoken's, offline, with the encoding of the prompt's model; for a model
     whose tokenizer promptc does not have they are estimates, and say so.

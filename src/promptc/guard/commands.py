@@ -104,10 +104,13 @@ def _print_checked(checked, store: Store) -> None:
             action = f", frozen (event #{e.frozen.seq}); " + ("nothing served (a first release)" if e.plan.first_release
                                                               else "traffic back to stable")
         click.echo(f"{head}: {e.decision.decision} (decision #{e.seq}){action}")
-        from .report import decision_lines
+        from .report import decision_lines, pending_line
+        from .rollouts import not_yet_counted
 
         for line in decision_lines(e.decision.to_dict()):
             click.echo(line)
+        if e.decision.decision == "insufficient-data" and e.context.get("closed_until"):
+            click.echo("    " + pending_line(*not_yet_counted(store, e)))
 
 
 def _check_once(store: Store, env: Optional[str], config: GuardConfig, now: dt.datetime, actor: Optional[str]):
