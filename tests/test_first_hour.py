@@ -287,3 +287,98 @@ def test_identify_rests_on_fixed_text(tmp_path) -> None:
     assert found["status"] == "ambiguous" and sorted(m["name"] for m in found["matches"]) == ["faq", "faq_copy"]
     assert "Ambiguous: 2 prompts" in run_cli("identify", str(observed), *reg, expect=1)
     assert json.loads(run_cli("identify", str(observed), "--name", "faq", *reg, "--json"))["status"] == "match"
+
+
+# --- the guard, for the person reading it -----------------------------------------------------
+
+def test_client_reports_error_and_the_error_metric_counts_it(released) -> None:
+    from promptc.guard.config import METRICS
+    from promptc.registry import signals
+    from promptc.registry.backends import open_store
+    from promptc.runtime.client import Client
+
+    project, reg = released
+    url = reg[1]
+    run_cli("promote", "support.answer@2.0.0", "--env", "prod", *reg)
+    inputs = json.loads((project / "inputs" / "answer.json").read_text())
+    with Client(url, "prod", ttl=60) as client:
+        traces = [client.render("support.answer", inputs, key=str(i)).trace for i in range(3)]
+        client.report(traces[0]["response_id"], error=True)
+        client.report(traces[1]["response_id"], error=False)  # nothing happened: nothing recorded
+        with pytest.raises(signals.SignalError, match="did you mean `error`"):
+            client.report(traces[2]["response_id"], eror=True)
+        client.flush()
+    with open_store(url, readonly=True) as store:
+        bad = signals.bad_counts(store, "prod", "support.answer", [traces[0]["hash"]], METRICS["error"][1], "",
+                                 "9999")
+    assert sum(bad.values()) == 1
+    assert "error 1" in run_cli("signals", "summary", "support.answer", "--env", "prod", *reg)
+
+
+def test_guard_check_says_when_the_current_minute_counts(released) -> None:
+    import datetime as dt
+
+    from promptc.runtime.client import Client
+
+    project, reg = released
+    url = reg[1]
+    run_cli("promote", "support.answer@2.0.0", "--env", "prod", *reg)
+    run_cli("rollout", "support.answer", "--env", "prod", "--candidate", "2.0.1", "--percent", "50", *reg)
+    inputs = json.loads((project / "inputs" / "answer.json").read_text())
+    with Client(url, "prod", ttl=60) as client:
+        for i in range(20):
+            client.render("support.answer", inputs, key=str(i))
+        client.flush()
+    now = dt.datetime.now(dt.timezone.utc).replace(second=30, microsecond=0)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = run_cli("guard", "check", "--env", "prod", "--now", stamp, *reg)
+    minute = now.strftime("%H:%M")
+    counts_at = (now.replace(second=0) + dt.timedelta(minutes=1, seconds=15)).strftime("%H:%M:%S")
+    assert "insufficient-data" in out and "candidate 0/0" in out
+    assert (f"note: 20 responses served from {minute} UTC on are not counted yet: a minute counts once it has "
+            f"ended and settled ({minute} counts from {counts_at} UTC)") in out
+
+
+def test_evidence_is_one_unit_explained_in_words() -> None:
+    import math
+
+    from promptc.guard.evaluate import EVIDENCE_LEGEND, format_evidence
+    from promptc.guard.model import MetricEvidence
+    from promptc.guard.report import metric_line
+
+    assert format_evidence(math.log(20), 20) == "100 %"
+    assert format_evidence(0.5 * math.log(40), 40) == "50 %"
+    assert format_evidence(129.0, 20) == "4,306 %"
+    assert format_evidence(-1.0, 20) == "-33 %"
+    m = MetricEvidence(metric="error", form="two-sample", candidate_exposures=500, stable_exposures=500,
+                       candidate_bad=40, stable_bad=2, log_lr=129.0, threshold=20.0, alpha=0.05, base_rate=0.01,
+                       required_exposures=300, decision="breach")
+    line = metric_line(m)
+    assert "evidence 4,306 %" in line and "LR" not in line and "e+" not in line
+    assert "100 % freezes" in EVIDENCE_LEGEND and "favour the candidate" in EVIDENCE_LEGEND
+
+
+def test_prices_are_dated_and_promptc_toml_overrides_them(tmp_path) -> None:
+    from promptc.config import Price
+    from promptc.pricing import PRICES_AS_OF, price_for
+
+    assert price_for("gpt-4o") == (Price(input_per_mtok=2.5, output_per_mtok=10.0), f"list prices of {PRICES_AS_OF}")
+    assert price_for("claude-3-5-sonnet-20241022")[0] == Price(input_per_mtok=3.0, output_per_mtok=15.0)
+    assert price_for("openai/gpt-4o-mini")[0] == Price(input_per_mtok=0.15, output_per_mtok=0.6)
+    assert price_for("gpt-4o-2024-05-13")[0] == Price(input_per_mtok=5.0, output_per_mtok=15.0)  # not gpt-4o's
+    assert price_for("claude-3-5-haiku-latest")[0] == Price(input_per_mtok=0.8, output_per_mtok=4.0)
+    assert price_for("my-finetune") == (None, None)
+    mine = Price(input_per_mtok=1.0, output_per_mtok=2.0)
+    assert price_for("gpt-4o", {"gpt-4o": mine}) == (mine, "promptc.toml")
+
+    (tmp_path / "promptc.toml").write_text('[prices."my-model"]\ninput_per_mtok = 1\noutput_per_mtok = 2\n')
+    prompt = '---\nversion: 1.0.0\nmodel: {name: %s, max_tokens: 100}\n---\nsystem """\nHello there.\n"""\n'
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "a.prompt").write_text(prompt % "my-model")
+    (tmp_path / "prompts" / "b.prompt").write_text(prompt % "gpt-4.1-mini")
+    (tmp_path / "prompts" / "c.prompt").write_text(prompt % "acme-llm")
+    out = run_cli("tokens", "--project", str(tmp_path))
+    assert "cost ($1.00 in, $2.00 out per million tokens, from promptc.toml)" in out
+    assert (f"cost ($0.40 in, $1.60 out per million tokens, promptc's list prices of {PRICES_AS_OF}; [prices] "
+            "in promptc.toml overrides)") in out
+    assert f"cost: no price for acme-llm: promptc's list prices of {PRICES_AS_OF} do not have it" in out
