@@ -223,7 +223,8 @@ def require_env(store: Store, env: str, name: Optional[str] = None) -> None:
                                 f"(`promptc promote {name}@VERSION --env {env}`)")
         return
     hint = _closest(env, known) or (f" (it has {', '.join(known)})" if known else " (it has none yet)")
-    raise RegistryError(f"no environment `{env}` in the registry{hint}; `promptc promote` creates one")
+    raise RegistryError(f"no environment `{env}` in the registry{hint}; `promptc promote` creates one declared in "
+                        "promptc.toml ([registry] environments)")
 
 
 def admit_env(store: Store, env: str, declared: list[str], create: bool = False) -> str:
