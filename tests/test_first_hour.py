@@ -50,7 +50,7 @@ def test_the_summary_of_a_run_groups_its_skips(pytester: pytest.Pytester) -> Non
         def test_runs():
             pass
     """))
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:asyncio")
     result.assert_outcomes(passed=1, skipped=4)
     result.stdout.fnmatch_lines([
         "*skipped: what the full run needs*",
