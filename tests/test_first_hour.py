@@ -111,7 +111,21 @@ def _promptc(*args: str, stdin: bytes | None = None, close_stdout: bool = False,
 ])
 def test_a_closed_pipe_ends_quietly(args) -> None:
     code, _, err = _promptc(*args, close_stdout=True)
-    assert (code, err) == (0, b""), err.decode()
+    assert (code, err) == (141, b""), err.decode()  # as a program stopped by SIGPIPE, without a word
+
+
+def test_a_closed_pipe_is_never_a_success_and_a_broken_socket_is_no_closed_pipe(tmp_path) -> None:
+    (tmp_path / "promptc.toml").write_text("")
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "a.prompt").write_text('---\nversion: 1.0.0\n---\nsystem """\n{{ nope }}\n"""\n')
+    code, _, err = _promptc("check", str(tmp_path), close_stdout=True)
+    assert (code, err) == (141, b"")  # findings cut short are not a pass
+    # A BrokenPipeError that is not stdout's (a socket's) is an error like any other.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    script = ("import click, sys\nfrom promptc.clikit import guard\n"
+              "@click.command()\n@guard\ndef cmd():\n    raise BrokenPipeError(32, 'Broken pipe')\ncmd()\n")
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3 and "internal error: BrokenPipeError" in result.stderr
 
 
 def test_python_dash_m_promptc_is_the_command() -> None:

@@ -1,6 +1,7 @@
 """The `promptc` command line: a thin layer over `driver`.
 
-Exit codes: 0 clean, 1 findings or a failed build, 2 usage errors, 3 an internal error.
+Exit codes: 0 clean, 1 findings or a failed build, 2 usage errors, 3 an internal error,
+141 output cut short because its reader closed the pipe.
 """
 
 from __future__ import annotations

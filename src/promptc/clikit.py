@@ -20,6 +20,9 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+#: Output stopped because its reader closed the pipe (`promptc rules | head -1`): the status
+#: of a program stopped by SIGPIPE (128 + 13), as git and terraform report it, and quietly.
+EXIT_CLOSED_PIPE = 141
 
 
 class UsageError(Exception):
@@ -52,20 +55,37 @@ def guard(fn):
         except Findings as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_FINDINGS)
-        except BrokenPipeError:  # `promptc rules | head -1`: the reader took what it wanted
-            _quiet_stdout()
-            sys.exit(EXIT_OK)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
-        except Exception as exc:  # a bug: never a traceback for the user
+        except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and stdout_gone():
+                _quiet_stdout()  # `promptc rules | head -1`: the reader took what it wanted
+                sys.exit(EXIT_CLOSED_PIPE)
             if os.environ.get("PROMPTC_DEBUG"):
                 raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in promptc. Please report it with the input that caused it "
-                       "(set PROMPTC_DEBUG=1 for the traceback).", err=True)
-            sys.exit(EXIT_INTERNAL)
+            internal_error(exc)  # a bug (a socket's broken pipe too): never a traceback for the user
 
     return wrapper
+
+
+def internal_error(exc: BaseException) -> None:
+    click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+               "This is a bug in promptc. Please report it with the input that caused it "
+               "(set PROMPTC_DEBUG=1 for the traceback).", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+def stdout_gone() -> bool:
+    """Is stdout a pipe whose reader has closed it? (A BrokenPipeError can come from a socket
+    too, and then it is an error like any other.)"""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _quiet_stdout() -> None:
@@ -94,23 +114,27 @@ def _flush_stdout() -> bool:
 
 class Group(click.Group):
     def main(self, *args, **kwargs):
-        """Run a command. A closed pipe on stdout ends it quietly with exit 0, as `cat` under
-        `head` would: the reader took what it wanted."""
+        """Run a command. A closed pipe on stdout ends it quietly with EXIT_CLOSED_PIPE, as
+        `git log | head -1` does, unless the command had already chosen its exit code."""
         try:
             try:
                 result = self._run(*args, **kwargs)
-            except SystemExit:
+            except SystemExit as exc:
                 # click's own answer to a closed pipe (outside a command: --help) is exit 1.
-                if isinstance(sys.stdout, click.utils.PacifyFlushWrapper) or not _flush_stdout():
+                if isinstance(sys.stdout, click.utils.PacifyFlushWrapper) and stdout_gone():
                     _quiet_stdout()
-                    sys.exit(EXIT_OK)
+                    sys.exit(EXIT_CLOSED_PIPE)
+                if not _flush_stdout() and not exc.code:
+                    sys.exit(EXIT_CLOSED_PIPE)
                 raise
             if not _flush_stdout():
-                sys.exit(EXIT_OK)
+                sys.exit(EXIT_CLOSED_PIPE)
             return result
-        except BrokenPipeError:
+        except BrokenPipeError as exc:
+            if not stdout_gone():
+                internal_error(exc)
             _quiet_stdout()
-            sys.exit(EXIT_OK)
+            sys.exit(EXIT_CLOSED_PIPE)
 
     def _run(self, *args, **kwargs):
         try:
