@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.oci_registry", "tests.registry_backends"]
+pytest_plugins = ["pytester", "tests.oci_registry", "tests.registry_backends"]
 
 
 def pytest_addoption(parser):

@@ -15,9 +15,6 @@ import pytest
 from tests.helpers import run_cli, write_project
 from tests.needs import NEEDS, key_of, missing, summary
 
-pytest_plugins = ["pytester"]
-
-
 # --- set-up: skips are grouped by what is missing, with how to install it -----------------
 
 def test_skip_reasons_name_what_is_missing_and_how_to_install_it() -> None:
