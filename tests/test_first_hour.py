@@ -225,6 +225,8 @@ def test_a_breaking_version_needs_an_acknowledgement(released, tmp_path) -> None
     out = run_cli("rollout", "support.answer", "--env", "prod", "--candidate", "3.0.0", "--percent", "5",
                   "--accept-breaking", *reg)
     assert "warning:" in out and "event #" in out
+    out = run_cli("rollout", "support.answer", "--env", "prod", "--candidate", "3.0.0", "--percent", "50", *reg)
+    assert "warning:" not in out  # a ramp of the rollout confirmed when it started
     # a first release in an environment has no callers yet: no question
     run_cli("promote", "support.answer@3.0.0", "--env", "staging", *reg)
 

@@ -281,7 +281,11 @@ def rollout_start(name, env, candidate, percent, split_text, abort, guard_text, 
         if not (candidate and percent):
             raise UsageError("a canary needs both --candidate VERSION and --percent P")
         points = ops.parse_percent(percent)
-        confirm_breaking(store, name, env, candidate, accept_breaking)
+        state = store.label(name, env)
+        current = state.rollout if state is not None else None
+        if not (current is not None and current.status == "active" and current.kind == "canary"
+                and current.arm("candidate").version == candidate):
+            confirm_breaking(store, name, env, candidate, accept_breaking)  # a ramp was confirmed when it started
         data = _guard_data(store, name, env, candidate, guard_text, base_rates, project_dir)
         if points < ops.BASIS:
             _require_first_release_guard(store, name, env, candidate, data["guard"])
