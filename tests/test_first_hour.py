@@ -188,6 +188,9 @@ def test_an_undeclared_environment_is_an_error_with_a_did_you_mean(released) -> 
     run_cli("promote", "support.answer@2.0.1", "--env", "tenant-x", *reg)  # now the registry has it
     out = run_cli("promote", "support.answer@2.0.0", "--env", "tenant-y", *reg, expect=2)
     assert "did you mean `tenant-x`?" in out
+    run_cli("promote", "support.answer@2.0.1", "--env", "staging", *reg)
+    envs = [line for line in run_cli("status", *reg).splitlines() if line and not line.startswith(" ")]
+    assert envs == ["staging", "prod", "tenant-x"], "promptc.toml's order, then the others"
 
 
 def test_the_declared_environments_are_checked(tmp_path) -> None:

@@ -360,10 +360,11 @@ def _freeze_command(frozen: bool):
 @registry_command
 @readonly
 def status(env, store: Store, as_json: bool, project_dir) -> None:
-    """What each environment serves now, and the rollouts in flight."""
+    """What each environment serves now, and the rollouts in flight; environments in the
+    order promptc.toml declares them."""
     if env:
         ops.require_env(store, env)
-    rows = queries.status(store, env)
+    rows = queries.status(store, env, project_settings(project_dir).config.registry.environments)
     if as_json:
         echo_json(rows)
         return

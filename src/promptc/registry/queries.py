@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from .model import Event, LabelState, RegistryError, RegistryUsageError
 from .ops import describe_rollout
@@ -32,8 +32,12 @@ def label_json(state: LabelState) -> dict:
     }
 
 
-def status(store: Store, env: Optional[str] = None) -> list[dict]:
-    return [label_json(state) for state in store.labels(env)]
+def status(store: Store, env: Optional[str] = None, order: Sequence[str] = ()) -> list[dict]:
+    """Every label (of `env`), environments in `order` (promptc.toml's, staging before prod)
+    and then the others by name."""
+    rank = {name: i for i, name in enumerate(order)}
+    states = sorted(store.labels(env), key=lambda s: (rank.get(s.env, len(rank)), s.env, s.name))
+    return [label_json(state) for state in states]
 
 
 def status_text(rows: list[dict]) -> str:
