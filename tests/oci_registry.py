@@ -22,6 +22,8 @@ from typing import Optional
 
 import pytest
 
+from tests.needs import missing
+
 BINARY = os.environ.get("PROMPTC_DOCKER_REGISTRY", "/usr/bin/docker-registry")
 
 CONFIG = """\
@@ -120,8 +122,7 @@ class Registry:
 def _require_binary() -> str:
     binary = _binary()
     if binary is None:
-        pytest.skip(f"docker-registry is not installed ({BINARY} is missing); install Debian's docker-registry "
-                    "package (apt-get install docker-registry) to run the OCI tests")
+        pytest.skip(missing("docker-registry", f"{BINARY} is missing"))
     return binary
 
 

@@ -36,6 +36,8 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from tests.needs import missing
+
 POSTGRES_ENV = "PROMPTC_TEST_POSTGRES"
 BACKENDS = ("sqlite", "postgresql")
 
@@ -199,7 +201,7 @@ def postgres_admin_url() -> Iterator[str]:
     """An admin URL of a PostgreSQL server (see the module docstring), or a skip saying why
     there is none."""
     if importlib.util.find_spec("psycopg") is None:
-        pytest.skip("the PostgreSQL tests need psycopg: pip install -e '.[test]'")
+        pytest.skip(missing("python-extra", "the PostgreSQL tests need psycopg"))
     configured = os.environ.get(POSTGRES_ENV, "").strip()
     if configured:
         try:
@@ -211,7 +213,7 @@ def postgres_admin_url() -> Iterator[str]:
     try:
         server = ThrowawayServer()
     except NoServer as exc:
-        pytest.skip(f"no PostgreSQL server for the registry tests: {exc}")
+        pytest.skip(missing("postgresql", str(exc)))
     try:
         yield server.admin_url
     finally:

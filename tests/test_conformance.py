@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import missing
 from promptc.runtime import BundleFormatError, InputError, IntegrityError, RenderError, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +36,9 @@ NODE = shutil.which("node")
 
 def _js_skip_reason() -> str | None:
     if NODE is None:
-        return "node is not installed: the JavaScript runtime needs Node.js 18 or newer"
+        return missing("node", "`node` is not on PATH")
     if not (JS_DIR / "node_modules" / "ajv").is_dir():
-        return "runtimes/js/node_modules is not installed: run `cd runtimes/js && npm ci`"
+        return missing("node", "runtimes/js/node_modules is not installed")
     return None
 
 

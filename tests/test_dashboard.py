@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("flask", reason="the dashboard extra (flask, waitress) is not installed")
+from tests.needs import missing
+
+pytest.importorskip("flask", reason=missing("python-extra", "the dashboard's tests need flask and waitress"))
 
 from promptc.dashboard.app import CSP, create_app  # noqa: E402
 from promptc.registry.backends import open_store  # noqa: E402

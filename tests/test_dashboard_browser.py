@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.needs import missing
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium; `.ci/run` installs it with apt)",
+    pytest.skip(missing("chromium", "the dashboard's browser tests drive it headless"),
                 allow_module_level=True)
 
 from playwright.sync_api import sync_playwright  # noqa: E402

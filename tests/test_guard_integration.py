@@ -102,7 +102,7 @@ def test_guard_freezes_a_bad_canary_and_routes_every_key_to_stable(released):
 
     history = run("history", NAME, "--env", "prod", *reg)
     breach_line = next(line for line in history.splitlines() if "guard-breach" in line)
-    assert "error: breach, LR" in breach_line and "promptc-guard" in breach_line
+    assert "error: breach, the candidate is worse (evidence " in breach_line and "promptc-guard" in breach_line
     events = json.loads(run("history", NAME, "--env", "prod", *reg, "--json"))
     breach = next(e for e in events if e["kind"] == "guard-breach")
     evidence = breach["data"]["evidence"]
@@ -116,7 +116,7 @@ def test_guard_freezes_a_bad_canary_and_routes_every_key_to_stable(released):
     assert shown["rollout"]["status"] == "frozen"
     assert [d["verdict"] for d in shown["decisions"]] == ["insufficient-data", "breach"], "advance logged one too"
     text = run("rollout", "show", NAME, "--env", "prod", *reg)
-    assert "decision #2" in text and "error" in text and "LR" in text and "→ breach" in text
+    assert "decision #2" in text and "error" in text and "evidence " in text and "→ breach" in text
 
     # Nothing resumes without --ack; the frozen rollout is no longer evaluated.
     assert "--ack" in run("rollout", "resume", NAME, "--env", "prod", *reg, expect=2)

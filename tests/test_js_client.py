@@ -12,6 +12,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.needs import missing
 from click.testing import CliRunner
 
 from promptc.cli import main as promptc_main
@@ -30,7 +32,7 @@ OUTREACH = json.loads((EXAMPLE / "inputs" / "outreach.json").read_text())
 
 pytestmark = pytest.mark.skipif(
     NODE is None or not (JS / "node_modules" / "ajv").is_dir(),
-    reason="the JavaScript runtime needs node and `npm ci` in runtimes/js",
+    reason=missing("node", "the JavaScript client needs node and runtimes/js/node_modules"),
 )
 
 # A line-oriented driver: one JSON request per stdin line, one JSON answer per stdout line,

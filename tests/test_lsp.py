@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pygls")
-pytest_lsp = pytest.importorskip("pytest_lsp")
+from tests.needs import missing
+
+pytest.importorskip("pygls", reason=missing("python-extra", "the language server's tests need pygls"))
+pytest_lsp = pytest.importorskip("pytest_lsp", reason=missing("python-extra", "the language server's tests need pytest-lsp"))
 
 from click.testing import CliRunner  # noqa: E402
 from lsprotocol import types as t  # noqa: E402

@@ -93,7 +93,7 @@ def test_release_lifecycle(registry_url, releases, tmp_path, monkeypatch):
     # Drift: the lock records release 2; prod serves release 1 after the rollback.
     drift = json.loads(run("verify", "--env", "prod", *reg, "--json", expect=1))
     kinds = {(i["name"], i["kind"]) for i in drift["items"]}
-    assert ("support.answer", "differs") in kinds and ("sales.outreach", "not-served") in kinds
+    assert ("support.answer", "differs") in kinds and ("sales.outreach", "not-deployed") in kinds
     run("promote", "support.answer@2.0.1", "--env", "prod", *reg)
     run("promote", "sales.outreach@0.4.1", "--env", "prod", *reg)
     assert "No drift" in run("verify", "--env", "prod", *reg)

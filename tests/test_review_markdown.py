@@ -193,18 +193,18 @@ def test_fifty_distinct_changes_are_capped_with_a_note(fifty):
     saved = config.read_text()
     originals = {}
     try:
-        config.write_text(saved + "\n[review]\nmax_report_chars = 12000\n")
+        config.write_text(saved + "\n[review]\nmax_report_chars = 15000\n")
         for i in range(50):
             path = fifty.root / f"prompts/topics/t{i:02d}.prompt"
             originals[path] = path.read_text()
             path.write_text(originals[path].replace("Stay on the topic.", f"Stay on topic {i} only."))
         text = fifty.cli("report", "--base", "HEAD").stdout
         html, tags = render_gfm(text)
-        assert len(text) <= 12000
+        assert len(text) <= 15000
         assert tags.counts["tr"] == 51  # every prompt is still in the summary
         shown = tags.counts.get("details", 0)
         assert 0 < shown < 50
-        assert (f"Details of {50 - shown} more prompts were left out to keep this comment under 12,000 characters; "
+        assert (f"Details of {50 - shown} more prompts were left out to keep this comment under 15,000 characters; "
                 "run `promptc diff --base HEAD` to see every change.") in text
     finally:
         config.write_text(saved)

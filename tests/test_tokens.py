@@ -321,8 +321,11 @@ def test_tokens_command_text(example):
     assert "support.answer 2.0.0  model gpt-4o  encoding o200k_base (exact)" in out
     assert "sales.outreach 0.4.0  model gpt-4o-mini  encoding o200k_base (exact)" in out
     assert "unbounded, not counted: history[].sent_at" in out
-    assert "cost ($2.50 in, $10.00 out per million tokens)" in out
-    assert "no price for gpt-4o-mini in promptc.toml [prices]" in out
+    # promptc.toml's price wins over the list price; a model it does not price gets the
+    # dated list price, and says so.
+    assert "cost ($2.50 in, $10.00 out per million tokens, from promptc.toml)" in out
+    assert ("cost ($0.15 in, $0.60 out per million tokens, promptc's list prices of 2025-08-15; [prices] in "
+            "promptc.toml overrides)") in out
 
 
 def test_tokens_command_json(example):

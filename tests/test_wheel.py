@@ -4,6 +4,7 @@ and compile a module that imports `std.` there, away from this checkout."""
 from __future__ import annotations
 
 import os
+import site
 import subprocess
 import sys
 import venv
@@ -16,15 +17,27 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
+def _site_dirs() -> list[str]:
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        dirs.append(site.getusersitepackages())
+    return dirs
+
+
 def test_wheel_installs_and_compiles_a_std_import(tmp_path: Path) -> None:
     dist = tmp_path / "wheel"
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
                    check=True, capture_output=True)
     (wheel,) = dist.glob("promptc-*.whl")
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=False, system_site_packages=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    # The venv sees the test environment's dependencies but installs promptc from the wheel.
+    # The venv sees the dependencies of the environment running the tests (a user's venv, or
+    # the system Python): a .pth file adds its site directories. Their own .pth files are not
+    # read, so an editable install of promptc there stays invisible; promptc comes from the wheel.
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    Path(purelib, "test-deps.pth").write_text("\n".join(_site_dirs()) + "\n")
     subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
                     "--target", str(tmp_path / "site"), str(wheel)], check=True, capture_output=True)
     project = tmp_path / "project"

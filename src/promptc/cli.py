@@ -1,6 +1,7 @@
 """The `promptc` command line: a thin layer over `driver`.
 
-Exit codes: 0 clean, 1 findings or a failed build, 2 usage errors, 3 an internal error.
+Exit codes: 0 clean, 1 findings or a failed build, 2 usage errors, 3 an internal error,
+141 output cut short because its reader closed the pipe.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 
 from . import __version__
 from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard, lazy_module, write_output
+from .completion import complete_prompt
 from .diagnostics import Diagnostic, Severity, render_json, render_text
 from .progress import Progress
 
@@ -261,10 +263,10 @@ def import_command(file: Path, out: Path | None, name: str | None) -> None:
 
 
 @main.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_prompt)
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
-@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path),
-              help="A JSON file with the inputs (an object); omit for none.")
+@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path, allow_dash=True),
+              help="A JSON file with the inputs (an object), or - for stdin; omit for none.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_guard
 def render(name: str, project_dir: Path | None, inputs_file: Path | None, fmt: str) -> None:
@@ -298,7 +300,11 @@ def _read_inputs(path: Path | None) -> dict:
     if path is None:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if str(path) == "-":
+            path = "<stdin>"
+            data = json.loads(click.get_binary_stream("stdin").read().decode("utf-8"))
+        else:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise driver.UsageError(f"inputs file `{path}` does not exist") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -385,14 +391,15 @@ def _compiled_or_exit(project):
 
 
 @main.command("tokens")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_prompt)
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_guard
 def tokens_command(name: str | None, project_dir: Path | None, fmt: str) -> None:
     """Count the tokens of each prompt (or of NAME): per message, the static text and the
-    largest text a call can render, the reply's max_tokens, and the cost of a call at the
-    prices of promptc.toml [prices."MODEL"] (input_per_mtok, output_per_mtok).
+    largest text a call can render, the reply's max_tokens, and the cost of a call at
+    promptc's dated list prices of common models, or at promptc.toml's [prices."MODEL"]
+    (input_per_mtok, output_per_mtok), which override them.
 
     Counts are tiktoken's, offline, with the encoding of the prompt's model; for a model
     whose tokenizer promptc does not have they are estimates, and say so.
@@ -413,12 +420,12 @@ def tokens_command(name: str | None, project_dir: Path | None, fmt: str) -> None
 
 
 @main.command("export")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_prompt)
 @click.option("--format", "fmt", type=click.Choice(["openai", "anthropic", "promptfoo"]), required=True,
               help="openai: a Chat Completions request body; anthropic: a Messages request body; "
                    "promptfoo: a promptfoo config (YAML) for the project's prompts.")
-@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path),
-              help="openai, anthropic: a JSON file with the inputs (an object); omit for none.")
+@click.option("--inputs", "inputs_file", type=click.Path(path_type=Path, allow_dash=True),
+              help="openai, anthropic: a JSON file with the inputs (an object), or - for stdin; omit for none.")
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
 @_guard

@@ -20,6 +20,9 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+#: Output stopped because its reader closed the pipe (`promptc rules | head -1`): the status
+#: of a program stopped by SIGPIPE (128 + 13), as git and terraform report it, and quietly.
+EXIT_CLOSED_PIPE = 141
 
 
 class UsageError(Exception):
@@ -54,19 +57,86 @@ def guard(fn):
             sys.exit(EXIT_FINDINGS)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
-        except Exception as exc:  # a bug: never a traceback for the user
+        except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and stdout_gone():
+                _quiet_stdout()  # `promptc rules | head -1`: the reader took what it wanted
+                sys.exit(EXIT_CLOSED_PIPE)
             if os.environ.get("PROMPTC_DEBUG"):
                 raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in promptc. Please report it with the input that caused it "
-                       "(set PROMPTC_DEBUG=1 for the traceback).", err=True)
-            sys.exit(EXIT_INTERNAL)
+            internal_error(exc)  # a bug (a socket's broken pipe too): never a traceback for the user
 
     return wrapper
 
 
+def internal_error(exc: BaseException) -> None:
+    click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+               "This is a bug in promptc. Please report it with the input that caused it "
+               "(set PROMPTC_DEBUG=1 for the traceback).", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+def stdout_gone() -> bool:
+    """Is stdout a pipe whose reader has closed it? (A BrokenPipeError can come from a socket
+    too, and then it is an error like any other.)"""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _quiet_stdout() -> None:
+    """The reader of stdout went away (`promptc rules | head -1`): point stdout at /dev/null
+    so that nothing more, not even the interpreter's last flush, complains about it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _flush_stdout() -> bool:
+    """Flush stdout; False if its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return False
+    except (OSError, ValueError):
+        pass
+    return True
+
+
 class Group(click.Group):
     def main(self, *args, **kwargs):
+        """Run a command. A closed pipe on stdout ends it quietly with EXIT_CLOSED_PIPE, as
+        `git log | head -1` does, unless the command had already chosen its exit code."""
+        try:
+            try:
+                result = self._run(*args, **kwargs)
+            except SystemExit as exc:
+                # click's own answer to a closed pipe (outside a command: --help) is exit 1.
+                if isinstance(sys.stdout, click.utils.PacifyFlushWrapper) and stdout_gone():
+                    _quiet_stdout()
+                    sys.exit(EXIT_CLOSED_PIPE)
+                if not _flush_stdout() and not exc.code:
+                    sys.exit(EXIT_CLOSED_PIPE)
+                raise
+            if not _flush_stdout():
+                sys.exit(EXIT_CLOSED_PIPE)
+            return result
+        except BrokenPipeError as exc:
+            if not stdout_gone():
+                internal_error(exc)
+            _quiet_stdout()
+            sys.exit(EXIT_CLOSED_PIPE)
+
+    def _run(self, *args, **kwargs):
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:

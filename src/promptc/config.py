@@ -49,7 +49,26 @@ class Price(_Strict):
 
 
 class RegistrySection(_Strict):
+    """`[registry]`: where releases are recorded, and the environments they go to, in their
+    order (`["staging", "prod"]`): `promote`, `rollout` and `status` refuse any other name
+    unless it is created explicitly (`--create-env`) or the registry already has it."""
+
     url: str | None = None
+    environments: list[str] = []
+
+    @field_validator("environments")
+    @classmethod
+    def _environments(cls, value: list[str]) -> list[str]:
+        from .registry.ops import check_env
+
+        for env in value:
+            try:
+                check_env(env)
+            except Exception as exc:
+                raise ValueError(str(exc)) from None
+        if len(set(value)) != len(value):
+            raise ValueError("an environment is listed twice")
+        return value
 
 
 class RiskPolicy(_Strict):

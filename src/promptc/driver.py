@@ -23,6 +23,7 @@ from .emit import lock as lockfile
 from .lint import runner as lint_runner
 from .lint.rule import ProjectFacts
 from .emit.bundle import BundleConflict, atomic_write, build_bundle, build_spec, write_bundle, write_index
+from .modules.hints import with_import_hints
 from .modules.loader import Location, ModuleIndex, discover, module_name
 from .modules.resolver import ModuleGraph, build_graph
 from .modules.store import ModuleStore
@@ -50,12 +51,20 @@ class CompileResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def open_project(path: Path | str | None) -> Project:
-    """Find the project for a directory or file; raise UsageError if the path is missing."""
+def open_project(path: Path | str | None, required: bool = True) -> Project:
+    """The project of a directory or file: the nearest `promptc.toml` (or pyproject.toml with
+    `[tool.promptc]`) in it or a parent directory, as cargo finds Cargo.toml. Raise
+    UsageError if the path is missing or, when `required`, if no parent holds a project.
+    Without `required` (the language server, a file opened on its own) the directory
+    itself stands in for one."""
     start = Path(path or ".")
     if not start.exists():
         raise UsageError(f"`{start}` does not exist")
     root = find_root(start)
+    if root is None and required:
+        shown = "the current directory" if path is None else f"`{start}`"
+        raise UsageError(f"no promptc.toml in {shown} or any parent directory, so there is no promptc project "
+                         "here; create one with `promptc init`")
     if root is None:
         root = start.resolve() if start.is_dir() else start.resolve().parent
     project, diags = load_project(root)
@@ -114,6 +123,7 @@ class _Plan:
     facts: ProjectFacts | None
     keys: dict[str, str]
     diagnostics: list[Diagnostic]
+    index: ModuleIndex | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -149,7 +159,7 @@ def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: 
     # files it names): reuse them when that closure is unchanged.
     lint_key = project.config.lint.model_dump_json() + (f"|{facts.today}" if rules else "|nolint")
     keys = {n: _closure_key(project, graph, n, lint_key) for n in graph.order if n not in graph.in_cycle}
-    return _Plan(project, roots, graph, store, _schema_reader(project), rules, facts, keys, diagnostics)
+    return _Plan(project, roots, graph, store, _schema_reader(project), rules, facts, keys, diagnostics, index)
 
 
 def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
@@ -191,6 +201,8 @@ def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
         diagnostics.extend(module_diags)
         if bundle is not None and name in wanted:
             bundles[name] = bundle
+    if plan.index is not None:
+        diagnostics = with_import_hints(diagnostics, plan.index)
     return CompileResult(project, graph, program, bundles, sorted_diagnostics(_with_chains(graph, roots, diagnostics)))
 
 

@@ -12,6 +12,10 @@ FILES = {
 name = "my-prompts"
 sources = ["prompts"]
 out = "dist"
+
+[registry]
+# The environments releases go to, in order; `promptc promote --env` refuses any other name.
+environments = ["staging", "prod"]
 """,
     "prompts/shared/style.prompt": """\
 # A library module: fragments other prompts import. It has no messages and no version.

@@ -56,7 +56,8 @@ def create_app(registry: Optional[str] = None, root: Optional[Path] = None, *, h
     app.config["PROMPTC_REGISTRY"] = registry or str((root or Path.cwd()) / ".promptc" / "registry.db")
     app.config["PROMPTC_TRUSTED_HOSTS"] = LOOPBACK if host in LOOPBACK else None
     app.jinja_env.autoescape = True
-    app.jinja_env.globals.update(short=present.short, when=present.when, number=present.number)
+    app.jinja_env.globals.update(short=present.short, when=present.when, number=present.number,
+                                 evidence_share=present.evidence_share)
 
     from . import views_history, views_live, views_prompt
 

@@ -49,7 +49,9 @@ def dashboard(registry: Optional[str], project_dir: Optional[Path], host: str, p
     from promptc.registry.backends import open_store
     from promptc.registry.model import RegistryError, RegistryUsageError
 
-    project = driver.open_project(project_dir)
+    # A registry is all the dashboard reads: a folder without promptc.toml is fine (it says
+    # when there is no registry, and --seed-demo makes one there).
+    project = driver.open_project(project_dir, required=False)
     url_ = _registry_url(registry) or project.config.registry.url
     try:
         if seed_demo:

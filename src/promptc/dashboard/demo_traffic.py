@@ -15,6 +15,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from promptc.guard.evaluate import format_evidence
 from promptc.registry.signals import Exposure, Outcome
 
 #: Responses per 30-minute tick, per prompt, in the demo's prod environment.
@@ -131,7 +132,8 @@ def evaluate(rollout_id: str, at: str, tallies: dict[str, MetricTally]) -> dict:
                         "log_threshold": round(math.log(threshold), 4), "alpha": alpha, "base_rate": base,
                         "required_exposures": need, "decision": decision})
     srm = _srm(tallies[GUARDED[0]])
-    reasons = [f"{m['metric']}: evidence {math.exp(m['log_lr']):.3g} reached 1/α = {m['threshold']:g} with "
+    reasons = [f"{m['metric']}: breach, the candidate is worse (evidence {format_evidence(m['log_lr'], m['threshold'])}, "
+               f"freezes at 100 %) with "
                f"{m['candidate_bad']} candidate bad events" for m in metrics if m["decision"] == "breach"]
     reasons += [f"{m['metric']}: {m['candidate_exposures']} of {m['required_exposures']} candidate exposures "
                 "needed before a quiet metric counts" for m in metrics if m["decision"] == "insufficient-data"]

@@ -131,6 +131,15 @@ def evidence_rows(evidence) -> list[tuple[str, str]]:
     return [("evidence", json.dumps(evidence, sort_keys=True, ensure_ascii=False))] if evidence is not None else []
 
 
+def evidence_share(log_value, threshold) -> str:
+    """A metric's evidence as the guard prints it: % of the level at which it freezes."""
+    if not isinstance(log_value, (int, float)) or not isinstance(threshold, (int, float)) or threshold <= 1:
+        return "—"
+    from promptc.guard.evaluate import format_evidence
+
+    return format_evidence(log_value, threshold)
+
+
 def number(value, digits: int = 3) -> str:
     """A figure from a decision document; text as is, absent as a dash."""
     if value is None:

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from promptc.registry import signals
 from promptc.registry.model import Event
 
 from .charts import Marker, Series, line_chart
@@ -21,7 +22,7 @@ from .present import short
 from .queries import SignalBucket, parse_instant
 
 EXPOSURE = "exposure"
-EVENT_SIGNALS = frozenset({"format_error", "schema_error", "fallback", "escalation", "correction"})
+EVENT_SIGNALS = frozenset(signals.EVENT_SIGNALS)
 #: Wide enough for two weeks of hourly points to stay readable.
 WIDTH = 960
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import tokens
+from ..pricing import PRICES_AS_OF, price_for
 from ..runtime.values import stringify, tojson
 
 #: A number rendered as text: a few tokens at most (20 digits are 7 tokens).
@@ -359,6 +360,7 @@ class PromptReport:
     max_tokens: int | None
     context_window: int | None
     price: Any = None  # config.Price
+    price_source: str | None = None  # "promptc.toml" or "list prices of DATE"
 
     @property
     def static(self) -> int:
@@ -379,7 +381,7 @@ class PromptReport:
         if self.price is None:
             return None
         per_in, per_out = self.price.input_per_mtok, self.price.output_per_mtok
-        out = {"currency": "USD", "input_per_mtok": per_in, "output_per_mtok": per_out,
+        out = {"currency": "USD", "input_per_mtok": per_in, "output_per_mtok": per_out, "price_source": self.price_source,
                "static_input": round(self.static * per_in / 1e6, 6),
                "largest_input": round(self.largest.tokens * per_in / 1e6, 6),
                "largest_input_kind": self.kind}
@@ -429,14 +431,9 @@ def report(bundle: dict, prices: dict | None = None) -> PromptReport:
     messages = [MessageReport(i + 1, m["role"], statics[i], sizer.nodes(m["content"], {}))
                 for i, m in enumerate(spec["messages"])]
     settings = spec.get("model") or {}
+    price, source = price_for(model, prices)
     return PromptReport(bundle["name"], bundle["version"], model, counting, messages,
-                        settings.get("max_tokens"), settings.get("context_window"), price_for(model, prices))
-
-
-def price_for(model: str | None, prices: dict | None):
-    if not model or not prices:
-        return None
-    return prices.get(model) or prices.get(model.rsplit("/", 1)[-1])
+                        settings.get("max_tokens"), settings.get("context_window"), price, source)
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -454,6 +451,10 @@ def _usd(value: float) -> str:
 
 def _price(value: float) -> str:
     return f"${value:,.2f}" if round(value, 2) == value else f"${value:g}"
+
+
+def _source(source: str) -> str:
+    return "from promptc.toml" if source == "promptc.toml" else f"promptc's {source}; [prices] in promptc.toml overrides"
 
 
 def render_text(reports: list[PromptReport]) -> str:
@@ -486,11 +487,11 @@ def render_text(reports: list[PromptReport]) -> str:
             lines.append("  reply: no max_tokens in the model settings, so the reply is not bounded")
         cost = r.cost()
         if cost is None:
-            lines.append(f"  cost: no price for {r.model or 'a prompt without a model'} in promptc.toml [prices]"
-                         if r.model else "  cost: the prompt names no model")
+            lines.append(f"  cost: no price for {r.model}: promptc's list prices of {PRICES_AS_OF} do not have it; "
+                         f"add [prices.\"{r.model}\"] to promptc.toml" if r.model else "  cost: the prompt names no model")
         else:
             head = (f"  cost ({_price(cost['input_per_mtok'])} in, {_price(cost['output_per_mtok'])} out per "
-                    "million tokens): ")
+                    f"million tokens, {_source(cost['price_source'])}): ")
             parts = [f"static text {_usd(cost['static_input'])}"]
             if "largest_call" in cost:
                 parts.append(f"a largest call {MARKS[r.kind]}{_usd(cost['largest_call'])} "

@@ -13,7 +13,7 @@ breach, advancing steps), `ingest` (`promptc signals ingest`), `report` and `com
 
 from .advance import (AdvanceGate, advance_gate, dwell_remaining, dwell_satisfied,
                       min_exposure)
-from .evaluate import decide, evaluate_one_sample, evaluate_two_sample, format_lr
+from .evaluate import decide, evaluate_one_sample, evaluate_two_sample, format_evidence
 from .model import Decision, MetricEvidence, SRMEvidence, Window
 from .sprt import (MIN_CANDIDATE_EVENTS, RELATIVE_RISKS, TwoSampleSPRT, candidate_probability,
                    event_increments, is_breach, log_threshold, logsumexp, mixture_log_lr,
@@ -28,7 +28,7 @@ __all__ = [
     "MetricEvidence", "RELATIVE_RISKS", "SRMEvidence", "SRM_ALPHA", "SplitSegment",
     "TwoSampleSPRT", "Window", "advance_gate", "candidate_probability", "cost_threshold",
     "count_bad", "decide", "dwell_remaining", "dwell_satisfied", "evaluate_one_sample",
-    "evaluate_two_sample", "event_increments", "format_lr", "is_bad", "is_breach",
+    "evaluate_two_sample", "event_increments", "format_evidence", "is_bad", "is_breach",
     "latency_threshold", "log_threshold", "logsumexp", "min_exposure", "mixture_log_lr",
     "one_sample_increments", "one_sample_log_lrs", "percentile", "split_alpha", "srm_check",
     "two_sample_log_lrs", "window_log_lr",

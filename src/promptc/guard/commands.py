@@ -17,6 +17,7 @@ from typing import Any, Optional
 import click
 
 from ..clikit import EXIT_FINDINGS, UsageError, echo_json, read_input
+from ..completion import complete_env, complete_prompt
 from ..registry import signals as store_signals
 from ..registry.commands import actor_option, readonly, registry_command
 from ..registry.model import RegistryError, parse_time
@@ -25,10 +26,11 @@ from .config import GuardConfig, describe, parse_base_rates, parse_metric_list, 
 
 
 def project_guard(project_dir: Optional[Path]) -> GuardConfig:
-    """`[guard]` of the project, refusing a malformed one rather than guarding with defaults."""
+    """`[guard]` of the project, refusing a malformed one rather than guarding with defaults
+    (which apply where there is no project: a registry named with --registry needs none)."""
     from ..driver import open_project
 
-    project = open_project(project_dir)
+    project = open_project(project_dir, required=False)
     for d in project.diagnostics:
         if "guard" in d.message:
             raise UsageError(d.message)
@@ -102,10 +104,13 @@ def _print_checked(checked, store: Store) -> None:
             action = f", frozen (event #{e.frozen.seq}); " + ("nothing served (a first release)" if e.plan.first_release
                                                               else "traffic back to stable")
         click.echo(f"{head}: {e.decision.decision} (decision #{e.seq}){action}")
-        from .report import decision_lines
+        from .report import decision_lines, pending_line
+        from .rollouts import not_yet_counted
 
         for line in decision_lines(e.decision.to_dict()):
             click.echo(line)
+        if e.decision.decision == "insufficient-data" and e.context.get("closed_until"):
+            click.echo("    " + pending_line(*not_yet_counted(store, e)))
 
 
 def _check_once(store: Store, env: Optional[str], config: GuardConfig, now: dt.datetime, actor: Optional[str]):
@@ -119,7 +124,7 @@ def _check_once(store: Store, env: Optional[str], config: GuardConfig, now: dt.d
 
 
 @guard_group.command("check")
-@click.option("--env", help="Only rollouts in this environment.")
+@click.option("--env", help="Only rollouts in this environment.", shell_complete=complete_env)
 @click.option("--actor", default=None, help="Who freezes on a breach (default: promptc-guard).")
 @click.option("--now", "now_text", hidden=True, help="Evaluate as of this instant (replays and tests).")
 @registry_command
@@ -138,7 +143,7 @@ def guard_check(env, actor, now_text, store: Store, as_json: bool, project_dir) 
 
 
 @guard_group.command("watch")
-@click.option("--env", help="Only rollouts in this environment.")
+@click.option("--env", help="Only rollouts in this environment.", shell_complete=complete_env)
 @click.option("--interval", type=click.FloatRange(min=1.0), default=60.0, show_default=True,
               help="Seconds between evaluations.")
 @click.option("--count", type=click.IntRange(min=1), default=None, help="Stop after this many evaluations.")
@@ -175,8 +180,8 @@ def guard_watch(env, interval, count, actor, store: Store, as_json: bool, projec
 
 
 @click.command("show")
-@click.argument("name")
-@click.option("--env", required=True)
+@click.argument("name", shell_complete=complete_prompt)
+@click.option("--env", required=True, shell_complete=complete_env)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True,
               help="The newest N decisions.")
 @registry_command
@@ -225,8 +230,8 @@ def rollout_show(name, env, limit, store: Store, as_json: bool, project_dir) -> 
 
 
 @click.command("advance")
-@click.argument("name")
-@click.option("--env", required=True)
+@click.argument("name", shell_complete=complete_prompt)
+@click.option("--env", required=True, shell_complete=complete_env)
 @actor_option
 @registry_command
 def rollout_advance(name, env, actor, reason, store: Store, as_json: bool, project_dir) -> None:
@@ -313,8 +318,8 @@ def signals_ingest(file: Path, default_env, store: Store, as_json: bool, project
 
 
 @signals_group.command("summary")
-@click.argument("name")
-@click.option("--env", required=True)
+@click.argument("name", shell_complete=complete_prompt)
+@click.option("--env", required=True, shell_complete=complete_env)
 @click.option("--since", metavar="TIME", help="Only minutes from this instant on (ISO 8601, UTC).")
 @registry_command
 @readonly

@@ -16,7 +16,7 @@ from typing import Any, Mapping, Optional
 #: the stored value compared with a cut-off ("above": bad when above it, "at-most": bad
 #: when at or below it).
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "error": ("event", ("format_error", "schema_error")),
+    "error": ("event", ("error", "format_error", "schema_error")),
     "format_error": ("event", ("format_error",)),
     "schema_error": ("event", ("schema_error",)),
     "fallback": ("event", ("fallback",)),

@@ -99,17 +99,22 @@ def evaluate_one_sample(metric: str, exposures: int, bad: int, base_rate: float,
         base_rate=base_rate, required_exposures=required, decision=decision)
 
 
-def format_lr(log_lr: float) -> str:
-    """The likelihood ratio for people: plain when it fits a float, e^x when it does not."""
-    if log_lr > 700.0:
-        return f"e^{log_lr:.1f}"
-    return f"{math.exp(log_lr):.4g}"
+#: What the evidence figure means, printed once beside it.
+EVIDENCE_LEGEND = ("evidence: how far the counts have gone toward showing the candidate is worse (than stable, or "
+                   "the base rate), in % of the level at which the guard freezes it: 100 % freezes; at 0 % or "
+                   "below the counts favour the candidate")
+
+
+def format_evidence(log_value: float, threshold: float) -> str:
+    """The test's evidence for people, in one unit: its log likelihood ratio (or Bayes factor)
+    as a share of log `threshold`, the level at which the guard acts. 100 % acts."""
+    return f"{100.0 * log_value / math.log(threshold):,.0f} %"
 
 
 def _metric_reason(m: MetricEvidence) -> str | None:
     if m.decision == "breach":
-        return (f"{m.metric}: breach, LR {format_lr(m.log_lr)} >= {m.threshold:.4g} with "
-                f"{m.candidate_bad} candidate / {m.stable_bad} stable bad events")
+        return (f"{m.metric}: breach, the candidate is worse (evidence {format_evidence(m.log_lr, m.threshold)}, "
+                f"freezes at 100 %) with {m.candidate_bad} candidate / {m.stable_bad} stable bad events")
     if m.decision == "insufficient-data":
         if m.required_exposures is None:
             return f"{m.metric}: insufficient data, no base rate or split to size the test"
@@ -122,7 +127,7 @@ def _srm_reason(s: SRMEvidence) -> str | None:
     if s.decision == "mismatch":
         share = f"{s.observed_share:.4f}" if s.observed_share is not None else "n/a"
         return (f"sample-ratio mismatch: candidate share {share} vs configured "
-                f"{s.expected_share:.4f} (BF {format_lr(s.log_bf)} >= {s.threshold:.4g}): "
+                f"{s.expected_share:.4f} (evidence {format_evidence(s.log_bf, s.threshold)}, acts at 100 %): "
                 "bucketing or reporting is broken")
     if s.decision == "insufficient-data":
         return f"sample-ratio check: insufficient data, {s.total_exposures} exposures"

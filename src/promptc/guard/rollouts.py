@@ -312,6 +312,18 @@ def run(store: Store, state: LabelState, project_config: GuardConfig, now: dt.da
     return result
 
 
+def not_yet_counted(store: Store, e: Evaluation) -> tuple[int, str, str]:
+    """Responses served from the first minute this evaluation did not count on (the current
+    minute, and the last one until it settles): (how many, that minute, the UTC time at which
+    it will count)."""
+    p = e.plan
+    hashes = [p.candidate_hash] if p.first_release else [p.stable_hash, p.candidate_hash]
+    until = e.context.get("closed_until") or ""
+    pending = sum(signals.exposure_counts(store, p.env, p.name, hashes, until, "9999").values())
+    counts_at = signals.minute_start(until) + dt.timedelta(minutes=1, seconds=SETTLE_S)
+    return pending, until, counts_at.strftime("%H:%M:%S")
+
+
 @dataclass
 class Checked:
     name: str

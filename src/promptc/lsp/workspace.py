@@ -178,7 +178,7 @@ class Workspace:
         key = find_root(path) or path.parent.resolve()
         project = self.projects.get(key)
         if project is None:
-            project = self.projects[key] = driver.open_project(path)
+            project = self.projects[key] = driver.open_project(path, required=False)
         return project
 
     def module_of(self, project: Project, path: Path) -> str:

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 import click
 
 from ..clikit import EXIT_FINDINGS, Findings, UsageError, echo_json, guard
+from ..completion import complete_env, complete_prompt
 from . import ops, queries
 from .backends import DEFAULT_FILE, open_store
 from .model import RegistryError, RegistryUnavailable, RegistryUsageError, parse_time
@@ -27,16 +28,51 @@ from .store import Store
 SHOWN_PROBLEMS = 20
 
 
-def registry_url(project_dir: Optional[Path], url: Optional[str]) -> tuple[Optional[str], Path]:
-    """The registry address a command uses, and the project root it is relative to."""
+def project_settings(project_dir: Optional[Path]):
+    """The project a registry command runs in (its promptc.toml, found in the directory or a
+    parent), or the directory itself with default settings: a registry named with
+    --registry needs no project."""
     from ..config import find_root, load_project
 
     start = Path(project_dir or ".")
     if not start.exists():
         raise UsageError(f"`{start}` does not exist")
     root = find_root(start) or start.resolve()
-    project, _ = load_project(root)
+    return load_project(root)[0]
+
+
+def registry_url(project_dir: Optional[Path], url: Optional[str]) -> tuple[Optional[str], Path]:
+    """The registry address a command uses, and the project root it is relative to."""
+    project = project_settings(project_dir)
     return url or project.config.registry.url or os.environ.get("PROMPTC_REGISTRY") or None, project.root
+
+
+def admit_env(store: Store, env: str, project_dir: Optional[Path], create: bool) -> str:
+    """`env`, if promptc.toml declares it, the registry has it, or --create-env creates it."""
+    return ops.admit_env(store, env, project_settings(project_dir).config.registry.environments, create)
+
+
+def confirm_breaking(store: Store, name: str, env: str, version: str, accept: bool) -> None:
+    """Warn when `version` breaks callers of what `env` serves; refuse without --accept-breaking."""
+    found = ops.breaking_change(store, name, env, version)
+    if found is None:
+        return
+    served, reasons = found
+    click.echo(f"warning: {name}@{version} changes the interface that callers of {name}@{served} in {env} "
+               "use; a caller written for it will fail:", err=True)
+    for reason in reasons:
+        click.echo(f"  - {reason}", err=True)
+    if not accept:
+        raise UsageError(f"{name}@{version} is a breaking change for {env}; update the callers first, then "
+                         "pass --accept-breaking to confirm")
+
+
+def env_options(fn: Callable) -> Callable:
+    """--create-env and --accept-breaking, for the commands that move a label."""
+    fn = click.option("--accept-breaking", is_flag=True,
+                      help="Confirm that callers are ready for a version whose interface breaks theirs.")(fn)
+    return click.option("--create-env", is_flag=True,
+                        help="Create ENV if it is neither declared ([registry] environments) nor in the registry.")(fn)
 
 
 def open_registry(project_dir: Optional[Path], url: Optional[str], readonly: bool = False,
@@ -170,14 +206,23 @@ def publish(directory: Optional[Path], actor: Optional[str], quiet: bool, store:
 
 
 @click.command()
-@click.argument("ref", metavar="NAME@VERSION")
-@click.option("--env", required=True, help="The environment, such as staging or prod.")
+@click.argument("ref", metavar="NAME@VERSION", shell_complete=complete_prompt)
+@click.option("--env", required=True, help="The environment, such as staging or prod.", shell_complete=complete_env)
+@env_options
 @actor_option
 @registry_command
-def promote(ref: str, env: str, actor, reason: str, store: Store, as_json: bool, project_dir) -> None:
-    """Point ENV's label for NAME at VERSION."""
+def promote(ref: str, env: str, create_env: bool, accept_breaking: bool, actor, reason: str, store: Store,
+            as_json: bool, project_dir) -> None:
+    """Point ENV's label for NAME at VERSION.
+
+    ENV must be declared in promptc.toml ([registry] environments) or already be in the
+    registry; --create-env creates a new one. A VERSION whose interface breaks callers of
+    the version ENV serves (a new required input, a narrowed type, a changed output) is
+    refused with the reasons unless --accept-breaking confirms the callers are ready."""
     name, version = ops.parse_ref(ref)
-    event = ops.promote(store, name, version, ops.check_env(env), actor or ops.default_actor(), reason)
+    admit_env(store, env, project_dir, create_env)
+    confirm_breaking(store, name, env, version, accept_breaking)
+    event = ops.promote(store, name, version, env, actor or ops.default_actor(), reason)
     _event_out(event, as_json, f"{env}: {name} → {version} (event #{event.seq})")
 
 
@@ -205,8 +250,8 @@ def rollout() -> None:
 
 
 @rollout.command("start")
-@click.argument("name")
-@click.option("--env", required=True, help="The environment.")
+@click.argument("name", shell_complete=complete_prompt)
+@click.option("--env", required=True, help="The environment.", shell_complete=complete_env)
 @click.option("--candidate", metavar="VERSION", help="The canary's version.")
 @click.option("--percent", help="The canary's share of traffic, 0.01–100; call again to ramp.")
 @click.option("--split", "split_text", metavar="V1=W1,V2=W2", help="An A/B split across versions by weight.")
@@ -217,18 +262,25 @@ def rollout() -> None:
 @click.option("--base-rate", "base_rates", metavar="METRIC=RATE", multiple=True,
               help="A guarded metric's known bad-event rate, such as error=0.02 (overrides [guard.metric.NAME] "
                    "base_rate; repeatable). A first release, with no stable version, needs one per metric.")
+@env_options
 @actor_option
 @registry_command
-def rollout_start(name, env, candidate, percent, split_text, abort, guard_text, base_rates, actor, reason,
-                  store: Store, as_json: bool, project_dir) -> None:
+def rollout_start(name, env, candidate, percent, split_text, abort, guard_text, base_rates, create_env,
+                  accept_breaking, actor, reason, store: Store, as_json: bool, project_dir) -> None:
     """Start or ramp a canary (--candidate, --percent), start an A/B split (--split), or
     abort the rollout in flight (--abort) of NAME in ENV.
 
     A prompt with no stable version in ENV starts a first-release canary: the keys outside
     --percent are not served (the caller's runtime raises NotServed), and the guard tests
     the candidate against a base rate per metric ([guard.metric.NAME] base_rate or
-    --base-rate)."""
-    ops.check_env(env)
+    --base-rate).
+
+    ENV and a breaking candidate are checked as by `promptc promote` (--create-env,
+    --accept-breaking)."""
+    if abort:
+        ops.check_env(env)
+    else:
+        admit_env(store, env, project_dir, create_env)
     who = actor or ops.default_actor()
     modes = [bool(candidate or percent), bool(split_text), abort]
     if sum(modes) != 1:
@@ -244,6 +296,11 @@ def rollout_start(name, env, candidate, percent, split_text, abort, guard_text, 
         if not (candidate and percent):
             raise UsageError("a canary needs both --candidate VERSION and --percent P")
         points = ops.parse_percent(percent)
+        state = store.label(name, env)
+        current = state.rollout if state is not None else None
+        if not (current is not None and current.status == "active" and current.kind == "canary"
+                and current.arm("candidate").version == candidate):
+            confirm_breaking(store, name, env, candidate, accept_breaking)  # a ramp was confirmed when it started
         data = _guard_data(store, name, env, candidate, guard_text, base_rates, project_dir)
         if points < ops.BASIS:
             _require_first_release_guard(store, name, env, candidate, data["guard"])
@@ -286,8 +343,8 @@ def _require_first_release_guard(store: Store, name: str, env: str, candidate: s
 
 
 @click.command()
-@click.argument("name")
-@click.option("--env", required=True)
+@click.argument("name", shell_complete=complete_prompt)
+@click.option("--env", required=True, shell_complete=complete_env)
 @actor_option
 @registry_command
 def rollback(name, env, actor, reason, store: Store, as_json: bool, project_dir) -> None:
@@ -299,8 +356,8 @@ def rollback(name, env, actor, reason, store: Store, as_json: bool, project_dir)
 
 def _freeze_command(frozen: bool):
     @click.command("freeze" if frozen else "unfreeze")
-    @click.argument("name")
-    @click.option("--env", required=True)
+    @click.argument("name", shell_complete=complete_prompt)
+    @click.option("--env", required=True, shell_complete=complete_env)
     @actor_option
     @registry_command
     def command(name, env, actor, reason, store: Store, as_json: bool, project_dir) -> None:
@@ -314,14 +371,15 @@ def _freeze_command(frozen: bool):
 
 
 @click.command()
-@click.option("--env", help="Only this environment.")
+@click.option("--env", help="Only this environment.", shell_complete=complete_env)
 @registry_command
 @readonly
 def status(env, store: Store, as_json: bool, project_dir) -> None:
-    """What each environment serves now, and the rollouts in flight."""
+    """What each environment serves now, and the rollouts in flight; environments in the
+    order promptc.toml declares them."""
     if env:
         ops.require_env(store, env)
-    rows = queries.status(store, env)
+    rows = queries.status(store, env, project_settings(project_dir).config.registry.environments)
     if as_json:
         echo_json(rows)
         return
@@ -332,8 +390,8 @@ def status(env, store: Store, as_json: bool, project_dir) -> None:
 
 
 @click.command()
-@click.argument("name")
-@click.option("--env", required=True)
+@click.argument("name", shell_complete=complete_prompt)
+@click.option("--env", required=True, shell_complete=complete_env)
 @click.option("--at", "at", metavar="TIME", help="Show what was live at this instant (ISO 8601, UTC).")
 @click.option("--limit", type=int, default=None, help="Only the newest N events.")
 @registry_command
@@ -356,13 +414,15 @@ def history(name, env, at, limit, store: Store, as_json: bool, project_dir) -> N
         raise RegistryError(f"no prompt named `{name}` in the registry")
     if not events:
         ops.require_env(store, env)
+    names = queries.release_names(store, name)
     if as_json:
-        echo_json([e.to_json() for e in events])
+        echo_json([{**e.to_json(), "old_version": names.get(e.old_hash or ""), "new_version": names.get(e.new_hash or "")}
+                   for e in events])
         return
     if not events:
         click.echo(f"{name} has never been released in {env}.", err=True)
     for event in events:
-        click.echo(queries.event_line(store, event))
+        click.echo(queries.event_line(store, event, names))
 
 
 @click.command()
@@ -379,13 +439,15 @@ def show(ref, store: Store, as_json: bool, project_dir) -> None:
 
 
 @click.command()
-@click.option("--env", required=True, help="The environment to compare with promptc.lock.")
+@click.option("--env", required=True, help="The environment to compare with promptc.lock.", shell_complete=complete_env)
 @click.option("--dir", "deployed", type=click.Path(path_type=Path),
               help="Also compare the lock with this directory of deployed bundle files.")
 @registry_command
 @readonly
 def verify(env, deployed, store: Store, as_json: bool, project_dir) -> None:
-    """Drift: does ENV serve what promptc.lock records (and does --dir hold it)? Exit 1 on drift."""
+    """Drift: does ENV serve what promptc.lock records (and does --dir hold it)? Exit 1 on
+    drift: a prompt served at another hash, or served but not locked. A locked prompt not
+    deployed in ENV is reported as info and is not drift."""
     from ..driver import open_project, read_lock
 
     project = open_project(project_dir)
@@ -394,7 +456,8 @@ def verify(env, deployed, store: Store, as_json: bool, project_dir) -> None:
         raise UsageError(f"no promptc.lock in {project.root}; build the project first")
     if diags:
         raise UsageError(diags[0].message)
-    ops.require_env(store, env)
+    if env not in project.config.registry.environments:
+        ops.require_env(store, env)
     report = queries.drift(store, lock, env, deployed)
     if as_json:
         echo_json(report)
@@ -411,7 +474,10 @@ def verify(env, deployed, store: Store, as_json: bool, project_dir) -> None:
 @readonly
 def identify(file, name, store: Store, as_json: bool, project_dir) -> None:
     """Name the registered prompt version(s) that can render the text in FILE (text seen in a
-    log or a provider's dashboard), or the nearest one with a diff. Exit 1 if none matches."""
+    log or a provider's dashboard), or the nearest one with a diff. A match rests on the
+    prompt's fixed text (a message that is only values names nothing); the answer says how
+    much of the text that is. Exit 1 on no match, or when several prompts match equally
+    (ambiguous)."""
     from .identify import identify as run
 
     if str(file) == "-":
@@ -426,7 +492,7 @@ def identify(file, name, store: Store, as_json: bool, project_dir) -> None:
         echo_json(result.to_json())
     else:
         click.echo(result.text())
-    if not result.matches:
+    if result.status != "match":
         sys.exit(EXIT_FINDINGS)
 
 
@@ -462,8 +528,8 @@ def audit_verify(store: Store, as_json: bool, project_dir) -> None:
 
 
 @rollout.command("resume")
-@click.argument("name")
-@click.option("--env", required=True)
+@click.argument("name", shell_complete=complete_prompt)
+@click.option("--env", required=True, shell_complete=complete_env)
 @click.option("--ack", is_flag=True, help="Confirm the breach was reviewed.")
 @actor_option
 @registry_command

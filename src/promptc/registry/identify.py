@@ -7,6 +7,12 @@ the whitespace a log or a dashboard trims at the ends). Before any regular expre
 the literal text outside conditions and loops must occur in order in the observation; that
 cheap check rejects almost every bundle before an automaton is built.
 
+A match must rest on the prompt's fixed text: a message that is only `{{ question }}` can
+render anything, so it names nothing. Of the views that can render the text, those with the
+most fixed text (non-blank characters outside values, conditions and loops) win; a tie
+between different prompts is reported as ambiguous. Either way the answer says how much of
+the observed text was fixed text.
+
 When nothing matches, the nearest message (by difflib's ratio of lines against its template text) is
 named with a unified diff, which is usually the answer to "which prompt was this, and what
 was changed by hand".
@@ -33,38 +39,63 @@ class Match:
     hash: str
     messages: list[str]
     live: list[str] = field(default_factory=list)
+    fixed: int = 0  # non-blank characters of the observed text that are the prompt's fixed text
 
     def to_json(self) -> dict:
         return {"name": self.name, "version": self.version, "hash": self.hash, "messages": self.messages,
-                "live_in": self.live}
+                "live_in": self.live, "fixed_chars": self.fixed}
 
 
 @dataclass
 class Identification:
     matches: list[Match]
     nearest: Optional[dict] = None
+    observed: int = 0  # non-blank characters of the observed text
+    #: prompts that could render the text with no fixed text at all (`{{ question }}`)
+    unanchored: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """"match", "ambiguous" (several prompts, as much fixed text each) or "no match"."""
+        if not self.matches:
+            return "no match"
+        return "ambiguous" if len({m.name for m in self.matches}) > 1 else "match"
+
+    def fixed_share(self) -> str:
+        fixed = self.matches[0].fixed if self.matches else 0
+        share = 100 * fixed / self.observed if self.observed else 0
+        return f"{fixed:,} of the text's {self.observed:,} non-blank characters are the prompt's fixed text ({share:.0f} %)"
 
     def to_json(self) -> dict:
-        return {"matches": [m.to_json() for m in self.matches], "nearest": self.nearest}
+        return {"status": self.status, "matches": [m.to_json() for m in self.matches],
+                "observed_chars": self.observed, "unanchored": self.unanchored, "nearest": self.nearest}
 
     def text(self) -> str:
         if self.matches:
             lines = []
+            if self.status == "ambiguous":
+                lines.append(f"Ambiguous: {len({m.name for m in self.matches})} prompts can render this text with "
+                             "as much fixed text each; add --name, or more of the text.")
             for m in self.matches:
                 live = f"  (live in {', '.join(m.live)})" if m.live else ""
                 lines.append(f"{m.name}@{m.version}  {m.hash}  renders it ({', '.join(m.messages)}){live}")
+            lines.append(self.fixed_share() + ".")
             return "\n".join(lines)
+        note = ""
+        if self.unanchored:
+            note = (f"\n{', '.join(self.unanchored)} could render it, but only from values: none of the text is "
+                    "the prompt's fixed text, so that is no evidence.")
         if not self.nearest:
-            return "No registered prompt can render this text, and none resembles it."
+            return "No match: no registered prompt can render this text from its fixed text, and none resembles it." + note
         n = self.nearest
-        head = (f"No registered prompt can render this text. Nearest: {n['name']}@{n['version']} {n['hash']} "
+        head = (f"No match: no registered prompt can render this text. Nearest: {n['name']}@{n['version']} {n['hash']} "
                 f"({n['message']}, {100 * n['similarity']:.0f} % similar).")
         where = n.get("diverges_at")
         if where:
             expected = ", ".join(repr(c) for c in where["expected"]) or "the end of the text"
             head += (f"\nThe text stops matching it at line {where['line']}, column {where['column']}:\n"
                      f"  {where['observed']}\n  {' ' * (where['column'] - 1)}^ the prompt has {expected} here")
-        return f"{head}\nDiff against its template:\n{n['diff']}"
+        return f"{head}\nDiff against its template:\n{n['diff']}{note}"
 
 
 def identify(store: Store, observed: str, name: Optional[str] = None) -> Identification:
@@ -72,18 +103,37 @@ def identify(store: Store, observed: str, name: Optional[str] = None) -> Identif
     stripped = text.strip()
     live = _live_index(store)
     matches: list[Match] = []
+    unanchored: list[str] = []
     candidates = []
     for hash_, bundle_name, version, document in store.all_bundles():
         if name and bundle_name != name:
             continue
         messages = json.loads(document)["spec"]["messages"]
-        found = [label for label, nodes in _views(messages) if _renders(nodes, stripped)]
-        if found:
-            matches.append(Match(bundle_name, version, hash_, found, live.get(hash_, [])))
-        elif not matches:
+        found = [(label, _fixed(nodes)) for label, nodes in _views(messages) if _renders(nodes, stripped)]
+        anchored = [(label, fixed) for label, fixed in found if fixed]
+        if anchored:
+            best = max(fixed for _, fixed in anchored)
+            matches.append(Match(bundle_name, version, hash_, [label for label, fixed in anchored if fixed == best],
+                                 live.get(hash_, []), best))
+        else:
+            if found:
+                unanchored.append(f"{bundle_name}@{version}")
             candidates.append((bundle_name, version, hash_, messages))
+    if matches:
+        most = max(m.fixed for m in matches)
+        matches = [m for m in matches if m.fixed == most]
     nearest = None if matches else _nearest(stripped, candidates)
-    return Identification(matches, nearest)
+    return Identification(matches, nearest, _nonblank(stripped), unanchored)
+
+
+def _nonblank(text: str) -> int:
+    return sum(not c.isspace() for c in text)
+
+
+def _fixed(nodes: list) -> int:
+    """The non-blank characters of a view's text that every rendering has: text outside
+    values, conditions and loops."""
+    return sum(_nonblank(n["text"]) for n in nodes if n["kind"] == "text")
 
 
 def _live_index(store: Store) -> dict[str, list[str]]:

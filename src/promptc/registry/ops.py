@@ -223,7 +223,44 @@ def require_env(store: Store, env: str, name: Optional[str] = None) -> None:
                                 f"(`promptc promote {name}@VERSION --env {env}`)")
         return
     hint = _closest(env, known) or (f" (it has {', '.join(known)})" if known else " (it has none yet)")
-    raise RegistryError(f"no environment `{env}` in the registry{hint}; `promptc promote` creates one")
+    raise RegistryError(f"no environment `{env}` in the registry{hint}; `promptc promote` creates one declared in "
+                        "promptc.toml ([registry] environments)")
+
+
+def admit_env(store: Store, env: str, declared: list[str], create: bool = False) -> str:
+    """An environment a promote or a rollout may move a label in: one declared in promptc.toml
+    (`[registry] environments`), one the registry already has, or a new one created on
+    purpose (`create`). Anything else is most likely a typo (`prdo`)."""
+    check_env(env)
+    known = store.environments()
+    if env in declared or env in known or create:
+        return env
+    names = list(dict.fromkeys([*declared, *known]))
+    hint = _closest(env, names) or (f" (the environments are {', '.join(names)})" if names else "")
+    raise RegistryUsageError(f"no environment `{env}`{hint}; declare it in promptc.toml "
+                             f"([registry] environments = [\"staging\", \"prod\"]), or pass --create-env "
+                             f"to create `{env}`")
+
+
+def breaking_change(store: Store, name: str, env: str, version: str) -> Optional[tuple[str, list[str]]]:
+    """If `version` of `name` has an interface that breaks callers of what `env` serves now
+    (a new required input, a narrowed input type, a changed output or tool schema: a major
+    change by the version rules of promptc.lock), the served version and the reasons."""
+    import json
+
+    from ..emit.compat import classify_interface, interface
+
+    state = store.label(name, env)
+    new_hash = store.version_hash(name, version)
+    if state is None or state.stable is None or new_hash is None or new_hash == state.stable.hash:
+        return None
+    old_text, new_text = store.bundle_text(state.stable.hash, state.stable.version), store.bundle_text(new_hash, version)
+    if old_text is None or new_text is None:
+        return None
+    change = classify_interface(interface(json.loads(old_text)["spec"]), interface(json.loads(new_text)["spec"]))
+    if change.level != "major":
+        return None
+    return state.stable.version, change.reasons_at("major")
 
 
 def promote(store: Store, name: str, version: str, env: str, actor: str, reason: str = "") -> Event:

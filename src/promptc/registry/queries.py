@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from .model import Event, LabelState, RegistryError, RegistryUsageError
 from .ops import describe_rollout
@@ -32,8 +32,12 @@ def label_json(state: LabelState) -> dict:
     }
 
 
-def status(store: Store, env: Optional[str] = None) -> list[dict]:
-    return [label_json(state) for state in store.labels(env)]
+def status(store: Store, env: Optional[str] = None, order: Sequence[str] = ()) -> list[dict]:
+    """Every label (of `env`), environments in `order` (promptc.toml's, staging before prod)
+    and then the others by name."""
+    rank = {name: i for i, name in enumerate(order)}
+    states = sorted(store.labels(env), key=lambda s: (rank.get(s.env, len(rank)), s.env, s.name))
+    return [label_json(state) for state in states]
 
 
 def status_text(rows: list[dict]) -> str:
@@ -89,9 +93,26 @@ def live_at_text(answer: dict) -> str:
     return "\n".join(lines)
 
 
-def event_line(store: Store, event: Event) -> str:
-    move = f"{_short(event.old_hash)} → {_short(event.new_hash)}"
-    return f"#{event.seq:<6} {event.at}  {event.kind:<16} {move:<29} {event.actor:<12} {event.reason}"
+def release_names(store: Store, name: str) -> dict[str, str]:
+    """hash → the version(s) of `name` stored with it (`2.0.0`, or `2.0.0/2.0.1` when two
+    versions render the same)."""
+    names: dict[str, list[str]] = {}
+    for version, hash_, _ in store.versions(name):
+        names.setdefault(hash_, []).append(version)
+    return {hash_: "/".join(versions) for hash_, versions in names.items()}
+
+
+def _release(hash_: Optional[str], names: dict[str, str]) -> str:
+    if not hash_:
+        return "-"
+    return f"{names[hash_]} ({_short(hash_)})" if hash_ in names else _short(hash_)
+
+
+def event_line(store: Store, event: Event, names: Optional[dict[str, str]] = None) -> str:
+    """One event as `history` prints it: each side of a move as its version and short hash."""
+    names = release_names(store, event.name) if names is None else names
+    move = f"{_release(event.old_hash, names)} → {_release(event.new_hash, names)}"
+    return f"#{event.seq:<6} {event.at}  {event.kind:<16} {move:<45} {event.actor:<12} {event.reason}"
 
 
 def find_bundle(store: Store, ref: str) -> dict:
@@ -161,8 +182,9 @@ def drift(store: Store, lock, env: str, deployed: Optional[Path]) -> dict:
     for name, entry in sorted(lock.entries.items()):
         state = served.get(name)
         if state is None or state.stable is None:
-            items.append({"name": name, "kind": "not-served", "locked": entry.hash,
-                          "detail": f"{env} serves no version of {name}; the lock has {entry.version}"})
+            # Not released there (yet): a fact to know, not a difference from what was released.
+            items.append({"name": name, "kind": "not-deployed", "locked": entry.hash,
+                          "detail": f"not deployed in {env}; the lock has {entry.version}", "drift": False})
         elif state.stable.hash != entry.hash:
             items.append({"name": name, "kind": "differs", "locked": entry.hash, "served": state.stable.hash,
                           "detail": f"{env} serves {state.stable.version} ({_short(state.stable.hash)}), the lock "
@@ -180,19 +202,23 @@ def drift(store: Store, lock, env: str, deployed: Optional[Path]) -> dict:
     for name in sorted(set(served) - set(lock.entries)):
         items.append({"name": name, "kind": "not-locked", "served": served[name].stable.hash if served[name].stable
                       else None, "detail": f"{env} serves {name}, which promptc.lock does not record"})
-    drifted = [i for i in items if i.get("drift", True)]
+    for item in items:
+        item.setdefault("drift", True)
+    drifted = [i for i in items if i["drift"]]
     return {"env": env, "dir": str(deployed) if deployed else None, "drift": bool(drifted), "items": items}
 
 
 def drift_text(report: dict) -> str:
-    if not report["items"]:
-        where = f" and {report['dir']}" if report["dir"] else ""
-        return f"No drift: {report['env']}{where} match promptc.lock."
     lines = []
     for item in report["items"]:
-        mark = "drift" if item.get("drift", True) else "note"
+        mark = "drift" if item.get("drift", True) else "info" if item["kind"] == "not-deployed" else "note"
         lines.append(f"{mark}: {item['name']}: {item['detail']}")
     if report["drift"]:
         lines.append(f"{sum(i.get('drift', True) for i in report['items'])} difference(s) between promptc.lock "
                      f"and {report['env']}.")
+    else:
+        where = f" and {report['dir']}" if report["dir"] else ""
+        undeployed = sum(i["kind"] == "not-deployed" for i in report["items"])
+        lines.append(f"No drift: {report['env']}{where} match promptc.lock"
+                     + (f" ({undeployed} prompt{'s' * (undeployed != 1)} not deployed there)." if undeployed else "."))
     return "\n".join(lines)

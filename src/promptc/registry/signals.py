@@ -35,7 +35,7 @@ from .store import Store
 
 #: Signals that are events: reporting one says the response had it. Reporting False or 0
 #: records nothing, since absence is the default and a later True must still land.
-EVENT_SIGNALS = ("format_error", "schema_error", "fallback", "escalation", "correction")
+EVENT_SIGNALS = ("error", "format_error", "schema_error", "fallback", "escalation", "correction")
 #: Signals with a value: (lowest allowed value or None, must be an integer).
 VALUE_SIGNALS: dict[str, tuple[Optional[float], bool]] = {
     "rating": (None, False),        # higher is better: thumbs-down -1 or 0, thumbs-up 1, or stars

@@ -105,7 +105,7 @@ def at_revision(project: Project, rev: str) -> Revision:
             snap = Snapshot(label)
             snap.notes.append(f"the project did not exist at {label}: every prompt is new")
             return Revision(snap, commit, repo, rev)
-        snap = from_project(driver.open_project(base_root), label)
+        snap = from_project(driver.open_project(base_root, required=False), label)
     return Revision(snap, commit, repo, rev)
 
 

@@ -303,7 +303,8 @@ class Client:
         return found
 
     def report(self, response_id: str, output: Any = _UNSET, **signals: Any) -> Optional[OutputCheck]:
-        """Record outcomes of a response: `format_error`, `schema_error`, `fallback`,
+        """Record outcomes of a response: `error` (the call failed: an exception, a refused or
+        unusable reply), `format_error`, `schema_error`, `fallback`,
         `escalation`, `correction` (true when it happened), `rating` (higher is better),
         `latency_ms`, `input_tokens`, `output_tokens`, `cost`. Call it as often as outcomes
         arrive, also much later (a thumbs-down, a correction): they join the window the

@@ -144,7 +144,13 @@ class ModuleChecker:
         return checked
 
     def bind_imports(self) -> None:
-        for target, decl in self.graph.edges.get(self.name, []):
+        edges = self.graph.edges.get(self.name, [])
+        resolved = {decl.span for _, decl in edges}
+        for decl in [*self.module.of(ast.Import), *self.module.of(ast.FromImport)]:
+            if decl.span not in resolved:  # an unknown module, already reported where it is imported
+                for b in [decl.binding] if isinstance(decl, ast.Import) else [i.binding for i in decl.items]:
+                    self._bind_unknown(b)
+        for target, decl in edges:
             if isinstance(decl, ast.Import):
                 b = decl.binding
                 self._bind(self.names, self.name_spans, b.text, ModuleAlias(target), b.span, "name")
@@ -174,8 +180,9 @@ class ModuleChecker:
                                         else f"`{target}` defines nothing to import",))
 
     def _bind_unknown(self, b: ast.Ident) -> None:
-        """Bind a name whose import failed, so its uses are not reported a second time."""
-        self._bind(self.names, self.name_spans, b.text, Var("input", T.Unknown()), b.span, "name")
+        """Bind a name whose import failed, so its uses are not reported a second time (nor
+        offered as the did-you-mean of another name: it is the misspelling)."""
+        self._bind(self.names, self.name_spans, b.text, Var("failed-import", T.Unknown()), b.span, "name")
 
     def declare_types(self) -> dict[str, ast.TypeDecl]:
         local: dict[str, ast.TypeDecl] = {}

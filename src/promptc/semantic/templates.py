@@ -26,7 +26,7 @@ COMPARE_OPS = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq
 
 @dataclass(frozen=True)
 class Var:
-    kind: str  # "input" | "param" | "loop" | "loop-object"
+    kind: str  # "input" | "param" | "loop" | "loop-object" | "failed-import"
     type: T.Type
 
 
@@ -304,7 +304,7 @@ class TemplateChecker:
         return binding if isinstance(binding, Var) else None
 
     def _undeclared(self, node: nodes.Name) -> None:
-        candidates = [n for n, b in self.names.items() if isinstance(b, Var)]
+        candidates = [n for n, b in self.names.items() if isinstance(b, Var) and b.kind != "failed-import"]
         candidates += [n for scope in self.scopes for n in scope]
         if self.where == "fragment":
             hint = (f"fragments see only their parameters: add `{node.name}: str` to the fragment's parameters "

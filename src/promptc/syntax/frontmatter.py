@@ -194,12 +194,9 @@ def parse_front_matter(src: SourceFile) -> FrontMatterResult:
         node = yaml.compose(yaml_text, Loader=_LOADER)
         data = SafeConstructor().construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (2, 1)
-        problem = getattr(exc, "problem", None) or str(exc)
+        line, col, problem, note = _yaml_problem(exc)
         d = diag("invalid-front-matter", f"front matter is not valid YAML: {problem}",
-                 Span.point(src.path, line, col),
-                 notes=("write `key: value` pairs, one per line, between the two `---` lines",))
+                 Span.point(src.path, line, col), notes=(note,))
         return FrontMatterResult(None, {}, body, (d,))
     if data is None:
         return FrontMatterResult(FrontMatter(), {}, body, ())
@@ -214,14 +211,54 @@ def parse_front_matter(src: SourceFile) -> FrontMatterResult:
     try:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
-        return FrontMatterResult(None, spans, body, tuple(_validation_diags(src, exc, spans, whole)))
+        # Keep the keys that are fine (the version above all), so that one wrong value is
+        # one error: `risk: critical` must not also read as "no version".
+        wrong = {err["loc"][0] for err in exc.errors() if err["loc"]}
+        try:
+            partial = FrontMatter.model_validate({k: v for k, v in data.items() if k not in wrong})
+        except ValidationError:
+            partial = None
+        diags = list(_validation_diags(src, exc, spans, whole))
+        if partial is not None:
+            partial = _checked_version(partial, spans, whole, diags)
+        return FrontMatterResult(partial, spans, body, tuple(diags))
     diags = []
+    front = _checked_version(front, spans, whole, diags)
+    return FrontMatterResult(front, spans, body, tuple(diags))
+
+
+def _checked_version(front: FrontMatter, spans: Mapping, whole: Span, diags: list) -> FrontMatter:
+    """`front`, without a version that is not semver (reported in `diags`)."""
     if front.version is not None and not SEMVER.match(front.version):
         diags.append(diag("invalid-semver", f"`{front.version}` is not a semantic version",
                           spans.get(("version", "$value"), whole),
                           notes=("write MAJOR.MINOR.PATCH, for example `1.0.0` or `2.1.0-rc.1`",)))
         front = front.model_copy(update={"version": None})
-    return FrontMatterResult(front, spans, body, tuple(diags))
+    return front
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> tuple[int, int, str, str]:
+    """Where a YAML error is and what to write instead. PyYAML notices an unclosed `{` or a
+    line without its colon only on the next line (its `problem_mark`); the construct that is
+    wrong is where its `context_mark` points: the opening bracket, the start of the key."""
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    mark = getattr(exc, "problem_mark", None)
+    note = "write `key: value` pairs, one per line, between the two `---` lines"
+    opened = getattr(exc, "context_mark", None)
+    if opened is not None and context.startswith(("while parsing a flow", "while scanning a simple key")):
+        mark = opened
+        if context.startswith("while parsing a flow mapping"):
+            problem = f"this `{{` is never closed ({problem})"
+            note = "close it on the same line: `model: {name: gpt-4o, temperature: 0.2}`"
+        elif context.startswith("while parsing a flow sequence"):
+            problem = f"this `[` is never closed ({problem})"
+            note = "close it on the same line: `tags: [support, billing]`"
+        else:
+            problem = "this line has no `:` after its key"
+            note = "write `key: value`, such as `owner: pm@acme.example`"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (2, 1)
+    return line, col, problem, note
 
 
 def _validation_diags(src: SourceFile, exc: ValidationError, spans: Mapping, whole: Span):

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ...diagnostics import Code, Diagnostic, Severity, did_you_mean
 from ..rule import LintContext, Rule
+
+# A name in prose is named as a tool when a verb of calling comes right before it
+# ("call issue_refund(order_id)", "The `issue_refund` tool" is caught by what follows) or
+# "tool"/"function" right after it.
+_CALL_VERB_BEFORE = re.compile(r"\b(?:call|use|invoke|run|trigger|using|calling)\s+(?:the\s+)?`?$", re.I)
+_TOOL_WORD_AFTER = re.compile(r"^`?(?:\(\))?`?\s+(?:tool|function)\b", re.I)
+
+
+def _named_as_tool(text: str, mention) -> bool:
+    return (mention.form == "phrase" or bool(_CALL_VERB_BEFORE.search(text[max(0, mention.start - 24):mention.start]))
+            or bool(_TOOL_WORD_AFTER.match(text[mention.end:mention.end + 16])))
 
 
 class StaleToolReference(Rule):
     """
     What it does:
         Finds prose that names a tool the module does not declare or import: "call the
-        lookup_order tool", `lookup_order(`, or a backticked `lookup_order`. Modules that
-        declare no tools are skipped, since their tools are supplied elsewhere.
+        lookup_order tool", "call lookup_order(order_id)", "the `lookup_order` tool", and,
+        in a module with tools, a call-shaped `lookup_order(` or a backticked
+        `lookup_order` that resembles a declared tool. A module that declares no tools is
+        checked too (its last tool may have been removed), for names prose calls a tool.
 
     Why it matters:
         Tools get renamed and removed while the prose keeps the old name. The model then
@@ -35,19 +49,23 @@ class StaleToolReference(Rule):
 
     def check(self, ctx: LintContext) -> Iterable[Diagnostic]:
         declared = set(ctx.module.tools)
-        if not declared:
-            return
         for model in ctx.models:
             for mention in model.mentions:
                 if mention.name in declared:
                     continue
-                best = did_you_mean(mention.name, declared)
-                # A backticked or call-shaped name is only a tool when it resembles one.
-                if mention.form != "phrase" and best is None:
+                best = did_you_mean(mention.name, declared) if declared else None
+                # A backticked or call-shaped name is a tool when the prose calls it one, or
+                # when it resembles a declared tool.
+                if best is None and not _named_as_tool(model.doc.text, mention):
                     continue
                 span = model.doc.span(mention.start, mention.end)
-                notes = [f"did you mean `{best}`? write `{{{{ tools.{best} }}}}` so the compiler checks it"] if best \
-                    else [f"declared tools: {', '.join(sorted(declared))}; name them with `{{{{ tools.NAME }}}}`"]
+                if best:
+                    notes = [f"did you mean `{best}`? write `{{{{ tools.{best} }}}}` so the compiler checks it"]
+                elif declared:
+                    notes = [f"declared tools: {', '.join(sorted(declared))}; name them with `{{{{ tools.NAME }}}}`"]
+                else:
+                    notes = [f"this module declares no tools: declare it (`tool {mention.name}(…) \"what it does\"`) "
+                             f"or import it, and name it with `{{{{ tools.{mention.name} }}}}`"]
                 yield self.report(span, f"`{mention.name}` is not a declared tool", notes=notes)
 
 
