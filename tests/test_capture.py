@@ -23,6 +23,7 @@ SECRET = "4111-1111-1111-1111"
 KINDS = ("unexpected-refusal", "wrong-tool-sequence", "format-error")
 CAPTURE = "eval: evals/answer.jsonl\ncapture: {inputs: true}\nlimitations: [\"Cannot issue refunds\"]"
 POLICY = '\n[review.high]\nrequire_captured = ["unexpected-refusal", "wrong-tool-sequence", "format-error"]\n'
+ENVIRONMENTS = '\n[registry]\nenvironments = ["staging", "prod"]\n'
 
 
 def redact(inputs, output):
@@ -49,6 +50,7 @@ def rows_text(url: str) -> str:
 
 def test_captured_failures_reach_the_eval_set_through_review(tmp_path, registry_url, git_config):
     repo = init(tmp_path / "acme")
+    repo.write("promptc.toml", repo.root.joinpath("promptc.toml").read_text() + ENVIRONMENTS)
     repo.write("promptc.toml", repo.root.joinpath("promptc.toml").read_text() + POLICY)
     repo.write("prompts/support/answer.prompt", answer().replace("eval: evals/answer.jsonl", CAPTURE))
     repo.build()
@@ -132,6 +134,7 @@ def test_captured_failures_reach_the_eval_set_through_review(tmp_path, registry_
 
 def test_redaction_runs_before_storage_and_inputs_need_permission(tmp_path, registry_url, git_config):
     repo = init(tmp_path / "acme")
+    repo.write("promptc.toml", repo.root.joinpath("promptc.toml").read_text() + ENVIRONMENTS)
     assert repo.cli("publish", str(repo.root / "dist"), "--registry", registry_url).exit_code == 0
     assert repo.cli("promote", "support.answer@1.0.0", "--env", "prod", "--registry", registry_url).exit_code == 0
     seen = []
@@ -201,6 +204,7 @@ def test_a_registry_from_before_captures_opens_and_gains_the_tables(tmp_path, re
 
 def test_pull_and_captured_usage_errors_name_the_problem(tmp_path, git_config):
     repo = init(tmp_path / "acme")
+    repo.write("promptc.toml", repo.root.joinpath("promptc.toml").read_text() + ENVIRONMENTS)
     reg = ("--registry", f"sqlite:///{tmp_path / 'r.db'}")
     assert repo.cli("publish", str(repo.root / "dist"), *reg).exit_code == 0
     bad_since = repo.cli("eval", "captured", "--since", "last tuesday", *reg)
@@ -266,6 +270,7 @@ def test_captures_and_signal_flushes_share_the_writers_connection_safely(tmp_pat
     import threading
 
     repo = init(tmp_path / "acme")
+    repo.write("promptc.toml", repo.root.joinpath("promptc.toml").read_text() + ENVIRONMENTS)
     assert repo.cli("publish", str(repo.root / "dist"), "--registry", registry_url).exit_code == 0
     assert repo.cli("promote", "support.answer@1.0.0", "--env", "prod", "--registry", registry_url).exit_code == 0
     client = Client(registry_url, "prod", flush_interval=0.0005)
