@@ -34,6 +34,7 @@ class Shape:
     item: "Shape | None" = None
     samples: list[Any] = field(default_factory=list)
     where: int = 0  # offset of the first use, for errors
+    required: bool = False  # a missing value is an error in the source format (e.g. ordered comparison)
 
     def child(self, name: str, where: int) -> "Shape":
         if name not in self.fields:
@@ -101,7 +102,7 @@ def shape_type(shape: Shape, name: str) -> str:
             raise InteropError(shape.where, f"`{name}` is both rendered as text and read field by field",
                                "render its fields only, or declare its type in the input schema", len(name))
         return "{" + ", ".join(f"{k}: {shape_type(v, name + '.' + k)}" for k, v in shape.fields.items()) + "}?"
-    return _scalar_type(shape.samples, name, shape.where) + "?"
+    return _scalar_type(shape.samples, name, shape.where) + ("" if shape.required else "?")
 
 
 def value_source(value: Any) -> str:
