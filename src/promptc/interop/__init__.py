@@ -19,3 +19,24 @@ def foreign_format(text: str, path: str = "") -> str | None:
     if is_dotprompt(text):
         return "Dotprompt"
     return None
+
+
+def foreign_diagnostics(project, paths) -> tuple[list, dict]:
+    """One `foreign-format` finding per Dotprompt or Prompty file named on the command line."""
+    from pathlib import Path
+
+    from ..diagnostics import diag
+    from ..source import DecodeError, SourceFile, Span, decode_source
+
+    found, sources = [], {}
+    for path in paths:
+        shown = project.display(Path(path))
+        try:
+            text = decode_source(Path(path).read_bytes())
+        except (OSError, DecodeError):
+            text = ""
+        kind = foreign_format(text, str(path)) or "Prompty"
+        sources[shown] = SourceFile(shown, text)
+        found.append(diag("foreign-format", f"`{shown}` is a {kind} file, not a promptc module",
+                          Span.point(shown, 1, 1), notes=(f"convert it with `promptc import {shown}`",)))
+    return found, sources
