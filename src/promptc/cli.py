@@ -396,9 +396,12 @@ def tokens_command(name: str | None, project_dir: Path | None, fmt: str) -> None
 
 @main.command("export")
 @click.argument("name", required=False)
-@click.option("--format", "fmt", type=click.Choice(["openai", "anthropic", "promptfoo"]), required=True,
+@click.option("--format", "fmt", type=click.Choice(["openai", "anthropic", "promptfoo", "dotprompt", "prompty",
+                                                   "github-models"]), required=True,
               help="openai: a Chat Completions request body; anthropic: a Messages request body; "
-                   "promptfoo: a promptfoo config (YAML) for the project's prompts.")
+                   "promptfoo: a promptfoo config (YAML) for the project's prompts; dotprompt, prompty, "
+                   "github-models: the prompt NAME as a Dotprompt .prompt, a .prompty or a GitHub Models "
+                   ".prompt.yml file (with testData from its eval dataset).")
 @click.option("--inputs", "inputs_file", type=click.Path(path_type=Path),
               help="openai, anthropic: a JSON file with the inputs (an object); omit for none.")
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
@@ -409,7 +412,9 @@ def export_command(name: str | None, fmt: str, inputs_file: Path | None, project
     """Export the prompt NAME as the request body an API expects (--format openai or
     anthropic, rendered with --inputs), or the project's prompts as a promptfoo config
     (--format promptfoo; NAME limits it to one prompt), with tests from each prompt's
-    `eval:` JSONL dataset. Notes on what an API cannot take go to stderr.
+    `eval:` JSONL dataset, or as another tool's prompt file (--format dotprompt, prompty,
+    github-models), which renders the same messages in that tool. What a format cannot
+    express exactly is an error; notes on what it says differently go to stderr.
     """
     from .export import ExportError, anthropic_body, openai_body
     from .runtime import PromptcRuntimeError
@@ -426,6 +431,19 @@ def export_command(name: str | None, fmt: str, inputs_file: Path | None, project
         if not bundles:
             raise driver.UsageError("the project defines no prompts")
         text, notes = promptfoo_config(bundles, project.root, project.config.project.name)
+    elif fmt in ("dotprompt", "prompty", "github-models"):
+        from .interop.export import export_file
+
+        if not name:
+            raise driver.UsageError(f"--format {fmt} needs the NAME of a prompt")
+        if inputs_file is not None:
+            raise driver.UsageError(f"--inputs does not apply to --format {fmt}: the file keeps its placeholders")
+        bundle = driver.find_bundle(_compiled_or_exit(project), name)
+        try:
+            text, notes = export_file(bundle, fmt, project.root)
+        except ExportError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_FINDINGS)
     else:
         if not name:
             raise driver.UsageError(f"--format {fmt} needs the NAME of a prompt")

@@ -234,6 +234,7 @@ def parse(source: str) -> Program:
     current = root
     at = 0
     text_start = 0
+    run_start = 0  # where the current text run began (escapes join runs)
     pending_text: list[str] = []
 
     def flush(upto: int) -> None:
@@ -241,7 +242,7 @@ def parse(source: str) -> Program:
         text = "".join(pending_text) + source[text_start:upto]
         pending_text = []
         if text:
-            current.body.append(Content(text, text, upto - len(text)))
+            current.body.append(Content(text, text, run_start))
 
     while True:
         m = _OPEN.search(source, at)
@@ -253,6 +254,7 @@ def parse(source: str) -> Program:
             continue
         start = m.start()
         flush(start)
+        run_start = start  # corrected to the tag's end below
         i = m.end()
         if source.startswith("{{", i):
             raise HandlebarsError(start, "a raw block `{{{{ … }}}}` has no form in promptc's templates",
@@ -279,7 +281,7 @@ def parse(source: str) -> Program:
                 strip_close = source[close - 1] == "~"
                 end = close + 2
             current.body.append(Comment(start, end, strip_open, strip_close))
-            at = text_start = end
+            at = text_start = run_start = end
             continue
         inner_end, end, strip_close = _find_close(source, i, triple)
         inside = source[i:inner_end]
@@ -348,7 +350,7 @@ def parse(source: str) -> Program:
             if not isinstance(path, Path):
                 path = Literal(path.value, path.original, path.offset)  # type: ignore[union-attr]
             current.body.append(Mustache(path, exprs[1:], hashes, start, end, strip_open, strip_close))
-        at = text_start = end
+        at = text_start = run_start = end
     flush(len(source))
     if stack:
         block = stack[-1][0]
