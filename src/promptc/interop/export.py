@@ -347,9 +347,8 @@ class _Jinja:
             s = f'("true" if {s} is sameas true else "false" if {s} is sameas false else {s})'
         if types & {"null", "any"}:
             s = f'({s} if {s} is not none else "")'
-        if types & {"number"}:
-            self.notes.append(f"{self.name}: a float input renders as Python writes it (2.0 as `2.0`; promptc "
-                              "writes `2`)")
+        if types & {"number", "any"}:  # an integral float prints as an integer in promptc (2.0 as `2`)
+            s = f"({s} | int if {s} is float and {s} == {s} | int and {s} | abs < 1e16 else {s})"
         return s
 
     def nodes(self, nodes: list, env: Mapping) -> str:
@@ -448,17 +447,52 @@ def prompty_file(bundle: Mapping) -> tuple[str, list[str]]:
     for message in spec["messages"]:
         nodes = message["content"]
         texts = [n for n in nodes if n["kind"] == "text"]
-        if nodes and nodes[0]["kind"] == "text" and nodes[0]["text"].startswith("\n") or \
-                nodes and nodes[-1]["kind"] == "text" and nodes[-1]["text"].endswith("\n"):
-            raise ExportError(f"{name}: the {message['role']} message starts or ends with an empty line, which "
-                              "Prompty's parser removes")
-        for t in texts:
+        for edge, where in ((0, "start"), (-1, "end")):
+            if _may_touch(nodes, edge):
+                raise ExportError(f"{name}: the {message['role']} message can {where} with a line break (text or "
+                                  f"a block's text at its {where}), which Prompty's parser removes; move the line "
+                                  "break inside the message")
+        for t in _all_texts(nodes):
             if _PROMPTY_ROLE.search(t["text"]):
                 raise ExportError(f"{name}: a line of the {message['role']} message reads as a Prompty role "
                                   "marker (`user:` alone on a line); reword it")
         parts.append(f"{message['role']}:\n{translator.nodes(nodes, {})}")
     notes += list(dict.fromkeys(translator.notes))
     return _front(front) + "\n\n".join(parts) + "\n", notes
+
+
+def _may_touch(nodes: list, edge: int) -> bool:
+    """Whether the message's rendered text can start (edge 0) or end (edge -1) with a newline
+    that comes from its text (values are not looked at)."""
+    if not nodes:
+        return False
+    n = nodes[edge]
+    if n["kind"] == "text":
+        if not n["text"]:
+            return _may_touch(nodes[:-1] if edge == -1 else nodes[1:], edge)
+        return n["text"][edge] == "\n"
+    if n["kind"] == "if":
+        bodies = [b["body"] for b in n["branches"]] + [n["else"]]
+        rest = nodes[:-1] if edge == -1 else nodes[1:]
+        return any(_may_touch(b, edge) for b in bodies) or (not all(bodies) and _may_touch(rest, edge))
+    if n["kind"] == "for":
+        rest = nodes[:-1] if edge == -1 else nodes[1:]
+        return _may_touch(n["body"], edge) or _may_touch(rest, edge)
+    return False
+
+
+def _all_texts(nodes: list) -> list[dict]:
+    out = []
+    for n in nodes:
+        if n["kind"] == "text":
+            out.append(n)
+        elif n["kind"] == "if":
+            for b in n["branches"]:
+                out += _all_texts(b["body"])
+            out += _all_texts(n["else"])
+        elif n["kind"] == "for":
+            out += _all_texts(n["body"])
+    return out
 
 
 def _prompty_outputs(schema: Mapping, name: str) -> list[dict]:
