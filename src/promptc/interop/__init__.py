@@ -16,7 +16,9 @@ def foreign_format(text: str, path: str = "") -> str | None:
 
     if is_prompty(text) or (path.endswith(".prompty") and text.strip()):
         return "Prompty"
-    if is_dotprompt(text):
+    # Front matter in Dotprompt's shape says so in any file; a Handlebars body only in a
+    # `.prompt` file (a plain .txt with `{{name}}` stays plain text).
+    if is_dotprompt(text, body_only=path.endswith(".prompt")):
         return "Dotprompt"
     return None
 

@@ -49,11 +49,13 @@ class _Frame:
     expr: str = ""
     shape: Shape | None = None
     names: dict[str, tuple[str, Shape]] = field(default_factory=dict)  # root/params: name → (expr, shape)
+    param: str = ""  # an `{{#each xs as |x|}}` block parameter, which names the item itself
 
 
-def is_dotprompt(text: str) -> bool:
+def is_dotprompt(text: str, *, body_only: bool = True) -> bool:
     """Whether a file's text is a Dotprompt file rather than a promptc module: front matter
-    with Dotprompt's keys, or a body that is Handlebars and not promptc's declarations."""
+    with Dotprompt's keys, or (when `body_only`, for a `.prompt` file) a body that is
+    Handlebars and has none of promptc's declarations."""
     m = FRONT_RE.match(text)
     body = m.group(2) if m else text
     if m:
@@ -64,10 +66,12 @@ def is_dotprompt(text: str) -> bool:
         if isinstance(front, dict) and (set(front) & {"config", "input", "output", "toolDefs", "variant"}
                                         or (isinstance(front.get("model"), str) and "version" not in front)):
             return True
+    if not body_only:
+        return False
     if re.search(r"^\s*(system|user|assistant)\s+\"\"\"|^\s*(input|fragment|output|import|from|tool|type)\s+\w",
                  body, re.M):
         return False
-    return bool(re.search(r"\{\{\s*(role\s|#|>|/|!|~)|\{\{\s*[\w@.]+\s*\}\}", body))
+    return bool(re.search(r"\{\{~?\s*(role\s|#|>|/|!|~)|\{\{~?\s*[\w@.]+(\s[^}]*)?~?\}\}", body))
 
 
 def convert(text: str, *, module_name: str, partials: dict[str, str] | None = None,
@@ -381,6 +385,10 @@ class _Converter:
         if path.depth >= len(frames):
             raise InteropError(at, f"`{path.original}` goes above the template's inputs", "remove a `../`",
                                len(path.original))
+        if not path.this and path.depth == 0 and path.parts:
+            for frame in reversed(frames):
+                if frame.param and frame.param == path.parts[0]:
+                    return self._resolve(frame, path.parts[1:], at, path.original)
         frame = frames[len(frames) - 1 - path.depth]
         return self._resolve(frame, path.parts, at, path.original)
 
@@ -445,7 +453,8 @@ class _Converter:
             var = unique_name(base, self.taken | {f.expr for f in frames})
             self.taken.discard(var)
             body: list[tuple[str, str]] = []
-            self._body(node.program, [*frames, _Frame("item", var, item)], body)
+            self._body(node.program, [*frames, _Frame("item", var, item, param=node.block_params[0]
+                                                      if node.block_params else "")], body)
             loop = [("tag", f"{{% for {var} in {expr} %}}"), *body, ("tag", "{% endfor %}")]
             if node.inverse is not None:
                 inverse: list[tuple[str, str]] = []

@@ -182,7 +182,7 @@ def _parse_inside(text: str, offset: int) -> tuple[list[Expr], dict[str, Expr], 
         start = m.start(m.lastgroup) if m.lastgroup else at
         at = m.end()
         kind = m.lastgroup
-        if kind == "bp":
+        if kind in ("as", "bp"):
             block_params = m.group("bp").split()
             continue
         if kind == "hashkey":

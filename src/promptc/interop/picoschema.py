@@ -114,6 +114,12 @@ def to_type(schema: Any, key: str = "") -> str:
     """promptc's type syntax for a JSON Schema, or SchemaError for what it cannot say."""
     if not isinstance(schema, dict):
         raise SchemaError(f"`{json.dumps(schema)}` is not a JSON Schema object", "write a schema object", key)
+    alternatives = schema.get("anyOf")
+    if isinstance(alternatives, list) and set(schema) - _IGNORED == {"anyOf"}:
+        rest = [a for a in alternatives if a != {"type": "null"}]
+        if len(rest) == 1 and len(alternatives) == 2:  # promptc's own `T?`
+            inner = to_type(rest[0], key)
+            return f"({inner})?" if " | " in inner else inner.removesuffix("?") + "?"
     kinds = schema.get("type")
     enum = schema.get("enum")
     nullable = False
