@@ -101,7 +101,7 @@ def test_import_stops_at_the_construct_it_cannot_express(tmp_path: Path, templat
     source.write_text(template, "utf-8")
     result = run("import", str(source), "--out", str(root / "prompts" / "bad.prompt"), cwd=root)
     assert result.exit_code == 1, result.output
-    assert f"bad.prompt:{line}:{column}: error[PC502 not-importable]" in result.output
+    assert f"bad.prompt:{line}:{column}: error[PC602 not-importable]" in result.output
     assert words in result.output
     assert not (root / "prompts" / "bad.prompt").exists()
 
@@ -112,7 +112,7 @@ def test_import_stops_at_the_front_matter_line(tmp_path: Path) -> None:
     source.write_text("---\nmodel: m\nconfig:\n  topK: 3\n---\nHi\n", "utf-8")
     result = run("import", str(source), cwd=root)
     assert result.exit_code == 1
-    assert "bad.prompt:4:3: error[PC502 not-importable]: the model setting `config.topK`" in result.output
+    assert "bad.prompt:4:3: error[PC602 not-importable]: the model setting `config.topK`" in result.output
 
 
 def test_import_prompty_keeps_roles_inputs_and_whitespace(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_check_names_dotprompt_and_prompty_files(tmp_path: Path) -> None:
     (root / "other.prompty").write_text("---\nname: o\nmodel:\n  id: gpt-4o\n---\nuser:\nHi\n", "utf-8")
     result = run("check", cwd=root)
     assert result.exit_code == 1
-    assert "prompts/greet.prompt:1:1: error[PC501 foreign-format]: `prompts/greet.prompt` is a Dotprompt file" in \
+    assert "prompts/greet.prompt:1:1: error[PC601 foreign-format]: `prompts/greet.prompt` is a Dotprompt file" in \
         result.output
     assert "promptc import prompts/greet.prompt" in result.output
     assert "syntax-error" not in result.output  # one finding, not a cascade of syntax errors

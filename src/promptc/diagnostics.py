@@ -84,8 +84,8 @@ _CODE_LIST: tuple[Code, ...] = (
     Code("PC407", "version-decreased", "The version is lower than the locked one."),
     Code("PC408", "invalid-lock", "promptc.lock cannot be read."),
     # Other formats
-    Code("PC501", "foreign-format", "The file is a Dotprompt or Prompty file, not a promptc module."),
-    Code("PC502", "not-importable", "A construct of a Dotprompt or Prompty file has no faithful promptc form."),
+    Code("PC601", "foreign-format", "The file is a Dotprompt or Prompty file, not a promptc module."),
+    Code("PC602", "not-importable", "A construct of a Dotprompt or Prompty file has no faithful promptc form."),
 )
 
 CODES: Mapping[str, Code] = {c.name: c for c in _CODE_LIST}
