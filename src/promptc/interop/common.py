@@ -115,18 +115,6 @@ def value_source(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def type_of_value(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    return None
-
-
 @dataclass
 class Module:
     """A `.prompt` module to write: front matter lines, declarations, messages."""

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from ..importer import block_source, string_literal
 from . import handlebars as hb
-from .common import IDENT, InteropError, Module, Shape, add_samples, shape_type, type_of_value, unique_name, value_source
+from .common import IDENT, InteropError, Module, Shape, add_samples, shape_type, unique_name, value_source
 from .picoschema import SchemaError, to_json_schema, to_type
 
 FRONT_RE = re.compile(r"^---\s*(?:\r\n|\r|\n)([\s\S]*?)(?:\r\n|\r|\n)---\s*(?:\r\n|\r|\n)([\s\S]*)$")
@@ -341,7 +341,6 @@ class _Converter:
                 raise self._error(node, "`{{json}}` of a list or an object writes JSON.stringify's layout, which "
                                         "promptc's `tojson` does not (it sorts keys and puts a space after `,` and `:`)",
                                   "render the fields you need, or accept `{{ value | tojson }}`'s layout and write it")
-            self._scalar_json(shape, node)
             out.append(("expr", "{{ " + expr + " | tojson }}"))
             return
         if name in ("lookup", "log") or node.params or node.hash:
@@ -351,10 +350,6 @@ class _Converter:
         if shape is not None:
             shape.rendered = True
         out.append(("expr", "{{ " + expr + " }}"))
-
-    def _scalar_json(self, shape: Shape, node) -> None:
-        self._json_shapes = getattr(self, "_json_shapes", [])
-        self._json_shapes.append((shape, node))
 
     def _value(self, expr: hb.Expr, frames: list[_Frame], node) -> tuple[str, Shape | None]:
         """promptc's expression for a Handlebars value, and the shape it uses (None for a literal)."""
@@ -562,20 +557,5 @@ def _singular(name: str) -> str:
     return f"{name}_item"
 
 
-def default_partials_loader(directory) -> Callable[[str], str | None]:
-    """Dotprompt's convention: the partial `name` is the file `_name.prompt` in the same folder."""
-    from pathlib import Path
-
-    def load(name: str) -> str | None:
-        path = Path(directory) / f"_{name}.prompt"
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-
-    return load
-
-
 def partial_names(text: str) -> list[str]:
     return re.findall(r"\{\{~?>\s*([^\s}~]+)", text)
-
-
-def type_hint(value: Any) -> str | None:
-    return type_of_value(value)

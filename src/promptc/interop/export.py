@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from ..export import ExportError
 from ..export.promptfoo import dump_yaml
 from . import handlebars as hb
@@ -590,9 +588,6 @@ def _evaluators(tests: list[dict], notes: list[str], name: str) -> list[dict]:
     return out
 
 
-FORMATS = {"dotprompt": ".prompt", "prompty": ".prompty", "github-models": ".prompt.yml"}
-
-
 def export_file(bundle: Mapping, fmt: str, root: Path) -> tuple[str, list[str]]:
     if fmt == "dotprompt":
         return dotprompt_file(bundle)
@@ -601,4 +596,4 @@ def export_file(bundle: Mapping, fmt: str, root: Path) -> tuple[str, list[str]]:
     return github_models_file(bundle, root)
 
 
-__all__ = ["FORMATS", "dotprompt_file", "export_file", "github_models_file", "prompty_file", "yaml"]
+__all__ = ["dotprompt_file", "export_file", "github_models_file", "prompty_file"]

@@ -325,29 +325,31 @@ def _tool(text: str, tool: Any) -> str:
 
 def _segments(body: str, base: int) -> list[_Segment]:
     """Split the body at its role markers; text before the first is a system message.
-    Like Prompty's parser, a marker with no line after it gives no message."""
+    As Prompty's parser reads lines (`splitlines`, so a final line break ends the last line),
+    a marker with no line after it gives no message."""
     segments: list[_Segment] = []
     role, start, lines = "system", base, []
     at = base
-    seen_marker = False
-    for line in body.split("\n"):
+    pieces = body.split("\n")
+    if body.endswith("\n"):
+        pieces.pop()
+    for line in pieces:
         m = ROLE_RE.match(line)
         if m:
-            if lines or (not seen_marker and False):
+            if lines:
                 segments.append(_Segment(role, start, "\n".join(lines)))
             if m.group(2):
                 raise InteropError(at, f"the role marker `{line.strip()}` carries attributes, which promptc "
                                        "messages do not have", f"write `{m.group(1).lower()}:` alone", len(line))
             if m.group(1).lower() == "developer":
                 raise InteropError(at, "the `developer` role has no promptc message", "use `system:`", len(line))
-            role, lines, seen_marker = m.group(1).lower(), [], True
+            role, lines = m.group(1).lower(), []
             start = at + len(line) + 1
         else:
             lines.append(line)
         at += len(line) + 1
-    if lines and (seen_marker or "\n".join(lines).strip("\n") or True):
-        if lines != [""] or seen_marker:
-            segments.append(_Segment(role, start, "\n".join(lines)))
+    if lines:
+        segments.append(_Segment(role, start, "\n".join(lines)))
     return segments
 
 
