@@ -175,7 +175,7 @@ def block_source(parts: list[tuple[str, str]]) -> str:
                 tail.insert(0, ("expr", _expr(value)))
                 value = ""
         elif nxt == "tag":  # a tag swallows the indentation before it on its line
-            m = re.search(r"[ \t]+$", value)
+            m = re.search(r"[ \t]+\Z", value)
             if m and (value[: m.start()].endswith("\n") or (m.start() == 0 and i == 0 and not head)):
                 tail.insert(0, ("expr", _expr(m.group(0))))
                 value = value[: m.start()]

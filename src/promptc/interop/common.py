@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Words a promptc template name cannot be (literals, operators, reserved names).
 RESERVED = frozenset({"and", "or", "not", "in", "is", "if", "else", "elif", "endif", "for", "endfor", "true",
                       "false", "none", "True", "False", "None", "loop", "tools", "input", "output", "import",

@@ -379,7 +379,8 @@ def _is_prev_whitespace(body: list, i: int | None, is_root: bool) -> bool:
     if prev is None:
         return is_root
     if isinstance(prev, Content):
-        pattern = r"\r?\n\s*?$" if (sibling is not None or not is_root) else r"(^|\r?\n)\s*?$"
+        # `\Z`, not `$`: JavaScript's `$` does not match before a final newline.
+        pattern = r"\r?\n\s*?\Z" if (sibling is not None or not is_root) else r"(^|\r?\n)\s*?\Z"
         return re.search(pattern, prev.original) is not None
     return False
 
@@ -392,7 +393,7 @@ def _is_next_whitespace(body: list, i: int | None, is_root: bool) -> bool:
     if nxt is None:
         return is_root
     if isinstance(nxt, Content):
-        pattern = r"^\s*?\r?\n" if (sibling is not None or not is_root) else r"^\s*?(\r?\n|$)"
+        pattern = r"^\s*?\r?\n" if (sibling is not None or not is_root) else r"^\s*?(\r?\n|\Z)"
         return re.search(pattern, nxt.original) is not None
     return False
 
@@ -413,7 +414,7 @@ def _omit_left(body: list, i: int | None, multiple: bool = False) -> bool:
     if not isinstance(current, Content) or (not multiple and current.left_stripped):
         return False
     original = current.value
-    current.value = re.sub(r"\s+$" if multiple else r"[ \t]+$", "", current.value, count=1)
+    current.value = re.sub(r"\s+\Z" if multiple else r"[ \t]+\Z", "", current.value, count=1)
     current.left_stripped = current.value != original
     return current.left_stripped
 
@@ -440,7 +441,7 @@ class _WhitespaceControl:
             if inline_standalone:
                 _omit_right(body, i)
                 if _omit_left(body, i) and isinstance(current, Partial):
-                    m = re.search(r"([ \t]+$)", body[i - 1].original)
+                    m = re.search(r"([ \t]+\Z)", body[i - 1].original)
                     current.indent = m.group(1) if m else ""
             if open_standalone:
                 assert isinstance(current, Block)

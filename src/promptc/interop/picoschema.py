@@ -107,7 +107,7 @@ _CONSTRAINTS = {
     "array": {"maxItems": "max_items", "minItems": "min_items"},
 }
 _IGNORED = {"description", "title", "$schema", "examples", "default", "$comment"}
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def to_type(schema: Any, key: str = "") -> str:

@@ -105,7 +105,7 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
     for name, value in defaults.items():
         if name in state.inputs:
             add_samples(state.inputs[name], value)
-    converted = [(seg.role, _template(seg, state)) for seg in segments]
+    converted = [(seg.role, _template(seg, state, text)) for seg in segments]
     names = list(declared) + [n for n in state.inputs if n not in declared]
     for name in names:
         ty = declared.get(name) or shape_type(state.inputs[name], name)
@@ -333,8 +333,13 @@ def _segments(body: str, base: int) -> list[_Segment]:
     pieces = body.split("\n")
     if body.endswith("\n"):
         pieces.pop()
-    for line in pieces:
+    for number, line in enumerate(pieces):
         m = ROLE_RE.match(line)
+        if m and (pieces[number - 1].rstrip().endswith(("-%}", "-}}", "-#}")) if number else False or
+                  number + 1 < len(pieces) and pieces[number + 1].lstrip().startswith(("{%-", "{{-", "{#-"))):
+            raise InteropError(at, f"whitespace control (`-`) next to the role marker `{line.strip()}` joins it "
+                                   "to the text around it, so Prompty does not read it as a marker",
+                               "remove the `-` next to the marker line", len(line))
         if m:
             if lines:
                 segments.append(_Segment(role, start, "\n".join(lines)))
@@ -374,17 +379,161 @@ def _check_segment(seg: _Segment, state: _State, text: str) -> None:
     _check(tree, seg, state, text, [])
 
 
-def _template(seg: _Segment, state: _State) -> list[tuple[str, str]]:
-    """The parts (text and template code) of one message, as Prompty renders and trims it."""
+def _template(seg: _Segment, state: _State, text: str) -> list[tuple[str, str]]:
+    """The parts (text and template code) of one message, as Prompty renders and trims it:
+    its parser drops the message's leading and trailing line breaks, so those are removed
+    here, also where they come from inside `{% if %}` (moved into the branches that render
+    text) or depend on whether a loop runs (`{% if items %}…{% endif %}`)."""
     parts = _parts(seg.text, _env(), state)
-    # Prompty drops the message's leading and trailing empty lines.
-    while parts and parts[0][0] == "lit" and parts[0][1].startswith("\n"):
-        value = parts[0][1].lstrip("\n")
-        parts = ([("lit", value)] if value else []) + parts[1:]
-    while parts and parts[-1][0] == "lit" and parts[-1][1].endswith("\n"):
-        value = parts[-1][1].rstrip("\n")
-        parts = parts[:-1] + ([("lit", value)] if value else [])
-    return parts
+    where = "end"
+    try:
+        items = _strip_end(_tree(parts))
+        where = "start"
+        items = _mirror(_strip_end(_mirror(items)))
+    except _Unstrippable as exc:
+        raise InteropError(seg.offset, f"the `{seg.role}:` message can {where} with a line break that comes "
+                                       f"from {exc}; Prompty drops it when it renders, promptc would keep it",
+                           "put the line breaks between items inside the block, e.g. "
+                           "`{% if not loop.last %}` … `{% endif %}`", 1) from None
+    return _flatten(items)
+
+
+class _Unstrippable(Exception):
+    """Line breaks at a message's edge whose removal depends on more than the template."""
+
+
+# A message as a tree: ("lit", text) | ("expr", code) | ("if", [(tag, body), …], else body or
+# None) | ("for", tag, body). `_mirror` reverses it (texts too), so one function strips both ends.
+
+def _tree(parts: list[tuple[str, str]]) -> list:
+    root: list = []
+    stack: list[tuple[list, tuple]] = []
+    current = root
+    for kind, value in parts:
+        word = value[2:].split()[0] if kind == "tag" else ""
+        if kind != "tag":
+            current.append((kind, value))
+        elif word in ("if", "for"):
+            node = ("if", [(value, [])], None) if word == "if" else ("for", value, [])
+            current.append(node)
+            stack.append((current, node))
+            current = node[1][0][1] if word == "if" else node[2]
+        elif word == "elif":
+            node = stack[-1][1]
+            node[1].append((value, []))
+            current = node[1][-1][1]
+        elif word == "else":
+            parent, node = stack[-1]
+            new = (node[0], node[1], [])
+            parent[parent.index(node)] = new
+            stack[-1] = (parent, new)
+            current = new[2]
+        else:  # endif / endfor
+            current = stack.pop()[0]
+    return root
+
+
+def _flatten(items: list) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if item[0] in ("lit", "expr"):
+            out.append(item)
+        elif item[0] == "if":
+            for tag, body in item[1]:
+                out.append(("tag", tag))
+                out += _flatten(body)
+            if item[2] is not None:
+                out.append(("tag", "{% else %}"))
+                out += _flatten(item[2])
+            out.append(("tag", "{% endif %}"))
+        else:
+            out.append(("tag", item[1]))
+            out += _flatten(item[2])
+            out.append(("tag", "{% endfor %}"))
+    return out
+
+
+def _mirror(items: list) -> list:
+    out = []
+    for item in reversed(items):
+        if item[0] == "lit":
+            out.append(("lit", item[1][::-1]))
+        elif item[0] == "expr":
+            out.append(item)
+        elif item[0] == "if":
+            out.append(("if", [(tag, _mirror(body)) for tag, body in item[1]],
+                        None if item[2] is None else _mirror(item[2])))
+        else:
+            out.append(("for", item[1], _mirror(item[2])))
+    return out
+
+
+def _strip_end(items: list) -> list:
+    """The items with the line breaks at the end of what they render removed."""
+    items = list(items)
+    while items and items[-1][0] == "lit":
+        kept = items[-1][1].rstrip("\n")
+        if kept:
+            return items[:-1] + [("lit", kept)]
+        items.pop()
+    if not items or items[-1][0] == "expr":
+        return items  # a value's own line breaks at the edge: a documented difference
+    last = items[-1]
+    if last[0] == "if":
+        branches = [(tag, _strip_end(body)) for tag, body in last[1]]
+        other = _strip_end(last[2] or [])
+        if not any(b for _, b in branches) and not other:  # renders nothing: the end is before it
+            return _strip_end(items[:-1]) + [("if", branches, None)]
+    moved, rest = _split_breaks(items[:-1])
+    if last[0] == "if":
+        if moved and any(b and not any(x[0] == "lit" and x[1] for x in b) for b in [*(b for _, b in branches), other]):
+            raise _Unstrippable("text before a block whose branch may render nothing")
+        branches = [(tag, ([("lit", moved)] if moved and b else []) + b) for tag, b in branches]
+        other = ([("lit", moved)] if moved and other else []) + other
+        return rest + [("if", branches, other if (other or last[2] is not None) else None)]
+    if _ends_with_break(last[2]):
+        raise _Unstrippable("text inside `{% for %}`")
+    if moved:  # the breaks before the loop end the message only when it runs no item
+        iterated = last[1][2:-2].strip().split(" in ", 1)[1]
+        rest = rest + [("if", [("{% if " + iterated + " %}", [("lit", moved)])], None)]
+    return rest + [last]
+
+
+def _split_breaks(items: list) -> tuple[str, list]:
+    """(the line breaks that end `items`' text, `items` without them); the breaks must come
+    from text at the end, not from inside a block."""
+    items = list(items)
+    moved = ""
+    while items and items[-1][0] == "lit":
+        value = items[-1][1]
+        kept = value.rstrip("\n")
+        moved = value[len(kept):] + moved
+        if kept:
+            items[-1] = ("lit", kept)
+            return moved, items
+        items.pop()
+    if items and items[-1][0] in ("if", "for") and _ends_with_break(items):
+        raise _Unstrippable("text inside a block followed by another block")
+    return moved, items
+
+
+def _ends_with_break(items: list) -> bool:
+    """Whether what `items` render can end with a line break from their text."""
+    for item in reversed(items):
+        if item[0] == "lit" and item[1]:
+            return item[1].endswith("\n")
+        if item[0] == "expr":
+            return False
+        if item[0] == "if":
+            bodies = [b for _, b in item[1]] + [item[2] or []]
+            if any(_ends_with_break(b) for b in bodies):
+                return True
+            if all(any(x[0] == "lit" and x[1] for x in b) for b in bodies):
+                return False  # every branch ends in text without a break
+        if item[0] == "for" and _ends_with_break(item[2]):
+            return True
+        # a block that may render nothing: what comes before it may end the text
+    return False
 
 
 def _parts(source: str, env: Environment, state: _State) -> list[tuple[str, str]]:
