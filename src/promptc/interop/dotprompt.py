@@ -93,7 +93,8 @@ class _Converter:
         self.partials_alias = ""
         self.fragments: dict[str, tuple[str, list[tuple[str, str]], dict[str, Shape]]] = {}
         self.partial_stack: list[str] = []
-        self.compared: list[tuple[Shape, Shape]] = []  # values compared by ifEquals/unlessEquals
+        self.compared: list[tuple[Shape, Shape]] = []
+        self.descriptions: dict[str, str] = {}  # input → its schema description, kept as a comment  # values compared by ifEquals/unlessEquals
 
     # --- front matter ------------------------------------------------------------------
     def run(self) -> Conversion:
@@ -199,6 +200,8 @@ class _Converter:
                     raise InteropError(at, f"input schema: {exc.message}", exc.hint, 6) from None
                 optional = name not in required and not ty.endswith("?") and name not in defaults
                 self.declared[name] = ty + ("?" if optional else "")
+                if isinstance(sub, dict) and sub.get("description"):
+                    self.descriptions[name] = " ".join(str(sub["description"]).split())
         output = front.get("output") or {}
         if isinstance(output, dict) and (output.get("schema") is not None or output.get("format") == "json"):
             at = self._key_offset("output")
@@ -263,11 +266,12 @@ class _Converter:
                 ty = self.declared[name]
             else:
                 ty = shape_type(self.inputs[name], name)
+            comment = f"  # {self.descriptions[name]}" if name in self.descriptions else ""
             if name in self.default_values:
                 ty = ty.removesuffix("?")
-                self.module.inputs.append(f"input {name}: {ty} = {value_source(self.default_values[name])}")
+                self.module.inputs.append(f"input {name}: {ty} = {value_source(self.default_values[name])}{comment}")
             else:
-                self.module.inputs.append(f"input {name}: {ty}")
+                self.module.inputs.append(f"input {name}: {ty}{comment}")
 
     # --- template --------------------------------------------------------------------------
     def _messages(self, tree: hb.Program) -> list[tuple[str, list[tuple[str, str]]]]:

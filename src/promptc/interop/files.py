@@ -38,6 +38,9 @@ def _target(file: Path, kind: str, out: Path | None, name: str | None) -> _Targe
         out = file.with_suffix(".prompt")
     if out.suffix != ".prompt":
         raise driver.UsageError(f"`{out}` must end in .prompt to be a module")
+    if out.resolve() == file.resolve():
+        raise driver.UsageError(f"the module would replace `{file}` itself: say where it goes with --out PATH "
+                                "or --name NAME (a module under the project's first source root)")
     if name is None:
         resolved = out.resolve()
         under = next((r for r in roots if resolved.is_relative_to(r)), None)

@@ -91,7 +91,7 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
         body, body_offset = m.group(2), m.start(2)
     module = Module()
     files: dict[str, str] = {}
-    declared, defaults = _front(text, front, module, module_name, origin, files)
+    declared, defaults, descriptions = _front(text, front, module, module_name, origin, files)
     sample_list = list(samples or [])
     if isinstance(front.get("sample"), dict):
         sample_list.append(front["sample"])
@@ -109,10 +109,11 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
     names = list(declared) + [n for n in state.inputs if n not in declared]
     for name in names:
         ty = declared.get(name) or shape_type(state.inputs[name], name)
+        comment = f"  # {descriptions[name]}" if name in descriptions else ""
         if name in defaults:
-            module.inputs.append(f"input {name}: {ty.removesuffix('?')} = {value_source(defaults[name])}")
+            module.inputs.append(f"input {name}: {ty.removesuffix('?')} = {value_source(defaults[name])}{comment}")
         else:
-            module.inputs.append(f"input {name}: {ty}")
+            module.inputs.append(f"input {name}: {ty}{comment}")
     for role, parts in converted:
         module.messages.append((role, block_source(parts)))
     return Conversion(module.source(), None, files, names)
@@ -131,7 +132,7 @@ def _key_offset(text: str, key: str) -> int:
 
 
 def _front(text: str, front: dict, module: Module, module_name: str, origin: str,
-           files: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+           files: dict[str, str]) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
     module.front.append("version: 0.1.0")
     if front.get("description"):
         module.front.append(f"purpose: {json.dumps(str(front['description']).strip(), ensure_ascii=False)}")
@@ -182,7 +183,7 @@ def _front(text: str, front: dict, module: Module, module_name: str, origin: str
     if kept:
         module.header.append("# Prompty metadata promptc does not use (kept here for reference):")
         module.header += [f"#   {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in kept.items()]
-    declared, defaults = _properties(text, front.get("inputs"), "inputs")
+    declared, defaults, descriptions = _properties(text, front.get("inputs"), "inputs")
     outputs = front.get("outputs")
     if outputs:
         schema = _output_schema(text, outputs)
@@ -191,7 +192,7 @@ def _front(text: str, front: dict, module: Module, module_name: str, origin: str
         module.output = f'output json "{path}"'
     for tool in front.get("tools") or []:
         module.tools.append(_tool(text, tool))
-    return declared, defaults
+    return declared, defaults, descriptions
 
 
 def _property_list(doc: Any) -> list[dict]:
@@ -258,10 +259,14 @@ def _name_offset(text: str, name: str) -> int:
     return 0
 
 
-def _properties(text: str, doc: Any, where: str) -> tuple[dict[str, str], dict[str, Any]]:
+def _properties(text: str, doc: Any, where: str) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
+    """(declared types, defaults, descriptions) of Prompty properties."""
     declared: dict[str, str] = {}
     defaults: dict[str, Any] = {}
+    descriptions: dict[str, str] = {}
     for p in _property_list(doc):
+        if p.get("description"):
+            descriptions[str(p.get("name"))] = " ".join(str(p["description"]).split())
         name = str(p.get("name"))
         if not IDENT.match(name) or name in ("loop", "tools"):
             raise InteropError(_name_offset(text, name), f"the input name `{name}` is not a promptc name",
@@ -272,7 +277,7 @@ def _properties(text: str, doc: Any, where: str) -> tuple[dict[str, str], dict[s
         if ty is not None:
             declared[name] = ty if p.get("required") or name in defaults else (
                 f"({ty})?" if " | " in ty else ty + "?")
-    return declared, defaults
+    return declared, defaults, descriptions
 
 
 def _json_property(text: str, p: dict) -> dict:
