@@ -257,3 +257,44 @@ def test_import_then_export_round_trips_the_file(tmp_path: Path) -> None:
         second_render = load(dict(second.bundles["again"])).render(inputs).messages
         assert [(m.role, m.content) for m in first_render] == [(m.role, m.content) for m in second_render]
         (root / "prompts" / "again.prompt").unlink()
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_HB_BITS = st.sampled_from(["{{", "}}", "{{#if a}}", "{{/if}}", "{{else}}", "{{#each xs}}", "{{/each}}", "{{~", "~}}",
+                            "{{!", "{{!--", "--}}", "{{>", " p", "{{role \"user\"}}", "{{@index}}", "{{this}}",
+                            "{{../a}}", "\\{{", "(", ")", "\"", "'", "=", "a", " ", "\n", "{{{", "}}}", "{{^}}",
+                            "{{^a}}", "{{/a}}", "as |x|", "[a b]", "{{json a}}", "---\n", "input:\n", "  schema: x\n"])
+_JJ_BITS = st.sampled_from(["{{", "}}", "{%", "%}", "{% if a %}", "{% endif %}", "{% for x in xs %}", "{% endfor %}",
+                            "{%-", "-%}", "{#", "#}", "user:\n", "system:\n", "assistant[x=1]:\n", "a", " ", "\n",
+                            "|", "upper", "join", "(", ")", "\"", "loop.index0", "x.y", "[0]", "and", "---\n",
+                            "inputs:\n", "  - name: a\n", "    kind: thread\n", "model: {id: m}\n", "{% set a = 1 %}"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HB_BITS, max_size=25).map("".join))
+def test_dotprompt_import_never_crashes(text: str) -> None:
+    """Any text either imports or raises InteropError (a diagnostic at a position), never a traceback."""
+    from promptc.interop import dotprompt
+    from promptc.interop.common import InteropError
+
+    try:
+        result = dotprompt.convert(text, module_name="m", partials={"p": "{{a}}"})
+    except InteropError as exc:
+        assert 0 <= exc.offset <= len(text) and exc.message and exc.hint
+    else:
+        assert result.module.startswith("---\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_JJ_BITS, max_size=25).map("".join))
+def test_prompty_import_never_crashes(text: str) -> None:
+    from promptc.interop import prompty
+    from promptc.interop.common import InteropError
+
+    try:
+        result = prompty.convert(text, module_name="m")
+    except InteropError as exc:
+        assert 0 <= exc.offset <= len(text) and exc.message and exc.hint
+    else:
+        assert result.module.startswith("---\n")
