@@ -6,6 +6,8 @@ the PyPI `prompty` package (the `test` extra) renders Prompty files.
   (tests/test_interop_suites.py) is imported, built, exported back to its format, and the
   exported file, rendered by the reference implementation, gives the messages promptc
   renders, which are the messages the reference renders from the original file.
+- Prompty's sample files that import render in promptc as `prompty` renders them, and so do
+  their exports.
 - The example project's prompts, exported to Prompty, render in `prompty` to the messages
   promptc renders for every row of their eval datasets.
 
@@ -183,3 +185,30 @@ def test_example_prompts_say_why_they_have_no_dotprompt_form():
     for name, bundle in compiled.bundles.items():
         with pytest.raises(ExportError, match=r"has no Dotprompt form"):
             dotprompt_file(bundle)
+
+
+@pytest.mark.parametrize("inputs", [{"text": "Some text.", "question": "Why?"},
+                                    {"text": "Some text.", "question": "Why?", "context": "From a memo."}])
+def test_prompty_fixtures_import_and_export_as_the_reference_renders(tmp_path: Path, monkeypatch, inputs):
+    """Prompty's own sample files that import: promptc renders what `prompty` renders from the
+    original file, and `prompty` renders the exported file the same way."""
+    reason = suites.suites_skip_reason("prompty") or _prompty_skip()
+    if reason:
+        pytest.skip(reason)
+    from promptc.interop.export import prompty_file
+
+    monkeypatch.setenv("OPENAI_API_KEY", "not-used")  # basic.prompty's connection reads it at load
+    fixtures = suites.SUITES / "prompty" / "spec" / "fixtures"
+    cases = [c for c in prompty_cases() if c.id.startswith("fixtures::")]
+    suites.build_cases(cases, tmp_path)
+    built = [c for c in cases if c.bundle is not None]
+    assert {c.id for c in built} == {"fixtures::basic.prompty", "fixtures::minimal.prompty",
+                                     "fixtures::structured.prompty", "fixtures::summarize.prompty"}
+    for case in built:
+        declared = case.bundle["spec"]["inputs"].get("properties") or {}
+        case.inputs = {k: v for k, v in inputs.items() if k in declared}
+        ours = suites.render_python(case)["messages"]
+        assert _prompty_render(fixtures / case.id.removeprefix("fixtures::"), case.inputs) == ours, case.id
+        exported = tmp_path / f"{case.module}.prompty"
+        exported.write_text(prompty_file(case.bundle)[0], "utf-8")
+        assert _prompty_render(exported, case.inputs) == ours, case.id
