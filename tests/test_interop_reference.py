@@ -8,8 +8,10 @@ the PyPI `prompty` package (the `test` extra) renders Prompty files.
   renders, which are the messages the reference renders from the original file.
 - Prompty's sample files that import render in promptc as `prompty` renders them, and so do
   their exports.
-- The example project's prompts, exported to Prompty, render in `prompty` to the messages
-  promptc renders for every row of their eval datasets.
+- The example project's prompts: sales.outreach, exported to Prompty, renders in `prompty`
+  to the messages promptc renders for its sample inputs; support.answer's export is refused
+  with the reason (its system message ends in an `{% if %}` whose text ends with a line
+  break, which Prompty's parser would drop), as is the Dotprompt export of both (filters).
 
 Skips, with the reason, when ../shared/suites/, node, the npm package or the PyPI package
 is missing (.ci/run installs both packages).
