@@ -83,33 +83,33 @@ def build_cases(cases: list[Case], root: Path) -> None:
     from promptc.interop.common import InteropError
 
     (root / "promptc.toml").write_text('[project]\nname = "suites"\nsources = ["prompts"]\n', "utf-8")
-    paths: dict[str, Case] = {}
+    files: dict[str, Case] = {}  # each file written (module, partials) → its case
     for case in cases:
         try:
             conversion = case.convert()
         except InteropError as exc:
             case.failure = f"import: {exc.message}"
             continue
-        rel = Path("prompts", *case.module.split("."))
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel.with_suffix(".prompt")).write_text(conversion.module, "utf-8")
+        module = Path("prompts", *case.module.split(".")).with_suffix(".prompt")
+        partials = module.with_name(f"{module.stem}_partials.prompt")
+        (root / module).parent.mkdir(parents=True, exist_ok=True)
+        (root / module).write_text(conversion.module, "utf-8")
+        files[module.as_posix()] = case
         if conversion.partials:
-            (root / rel.parent / f"{rel.name}_partials.prompt").write_text(conversion.partials, "utf-8")
+            (root / partials).write_text(conversion.partials, "utf-8")
+            files[partials.as_posix()] = case
         for name, text in conversion.files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text, "utf-8")
         case.files = conversion.files
-        paths[str(rel.with_suffix(".prompt"))] = case
     result = driver.compile_project(driver.open_project(root), use_cache=False)
     for d in result.diagnostics:
-        if d.is_error and d.span is not None:
-            for rel, case in paths.items():
-                if Path(d.span.file).as_posix().endswith(rel.removeprefix("prompts/")) or \
-                        Path(d.span.file).as_posix().endswith(rel.removeprefix("prompts/").replace(".prompt", "_partials.prompt")):
-                    case.failure = case.failure or f"build: {d.message}"
+        case = files.get(Path(d.span.file).as_posix()) if d.is_error and d.span is not None else None
+        if case is not None and case.failure is None:
+            case.failure = f"build: {d.message}"
     out = root / "bundles"
     out.mkdir(exist_ok=True)
-    for case in paths.values():
+    for case in {id(c): c for c in files.values()}.values():
         if case.failure is None and case.module in result.bundles:
             case.bundle = result.bundles[case.module]
             case.bundle_path = out / f"{case.module}.json"
