@@ -232,7 +232,8 @@ def test_import_then_export_round_trips_the_file(tmp_path: Path) -> None:
     Prompty likewise (both are rendered by the reference implementations in
     test_interop_reference.py; here the exported files are read back by the importer)."""
     from promptc.interop import dotprompt, prompty
-    from promptc.interop.export import dotprompt_file, prompty_file
+    from promptc.interop.to_dotprompt import dotprompt_file
+    from promptc.interop.to_prompty import prompty_file
 
     root = project(tmp_path)
     source = root / "greet.prompt"

@@ -76,7 +76,7 @@ def dotprompt_round_trip(tmp_path_factory):
     if reason:
         pytest.skip(reason)
     from promptc.export import ExportError
-    from promptc.interop.export import dotprompt_file
+    from promptc.interop.to_dotprompt import dotprompt_file
 
     cases = dotprompt_cases()
     suites.build_cases(cases, tmp_path_factory.mktemp("dotprompt-round-trip"))
@@ -117,7 +117,7 @@ def prompty_round_trip(tmp_path_factory):
 
 
 def test_prompty_exports_render_the_same_in_the_reference(prompty_round_trip):
-    from promptc.interop.export import prompty_file
+    from promptc.interop.to_prompty import prompty_file
 
     passing, root = prompty_round_trip
     assert len(passing) >= 60
@@ -151,7 +151,7 @@ def test_example_prompts_round_trip_through_prompty(tmp_path: Path):
     if reason:
         pytest.skip(reason)
     from promptc import driver
-    from promptc.interop.export import prompty_file
+    from promptc.interop.to_prompty import prompty_file
     from promptc.runtime import load
 
     from promptc.export import ExportError
@@ -181,7 +181,7 @@ def test_example_prompts_say_why_they_have_no_dotprompt_form():
     the export refuses and names the construct instead of writing something else."""
     from promptc import driver
     from promptc.export import ExportError
-    from promptc.interop.export import dotprompt_file
+    from promptc.interop.to_dotprompt import dotprompt_file
 
     compiled = driver.compile_project(driver.open_project(EXAMPLE), use_cache=False)
     for name, bundle in compiled.bundles.items():
@@ -197,7 +197,7 @@ def test_prompty_fixtures_import_and_export_as_the_reference_renders(tmp_path: P
     reason = suites.suites_skip_reason("prompty") or _prompty_skip()
     if reason:
         pytest.skip(reason)
-    from promptc.interop.export import prompty_file
+    from promptc.interop.to_prompty import prompty_file
 
     monkeypatch.setenv("OPENAI_API_KEY", "not-used")  # basic.prompty's connection reads it at load
     fixtures = suites.SUITES / "prompty" / "spec" / "fixtures"

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from jinja2 import Environment, nodes
 from jinja2.exceptions import TemplateSyntaxError
 
 from ..importer import block_source, string_literal
-from ..semantic.portability import ALLOWED_FILTERS, expression_hint, statement_hint, unknown_tag_hint
-from ..syntax.template import _OffsetLexer
-from .common import IDENT, InteropError, Module, Shape, add_samples, shape_type, value_source
+from ..semantic.portability import unknown_tag_hint
+from .common import IDENT, InteropError, Module, add_samples, shape_type, value_source
 from .dotprompt import Conversion
+from .jinja import Segment, State, check, environment, line_start, template_parts
+from .linebreaks import Unstrippable, flatten, mirror, strip_end, tree
 from .picoschema import SchemaError, to_type
 
 FRONT_RE = re.compile(r"^\s*(?:---|\+\+\+)(.*?)(?:---|\+\+\+)\s*(.+)$", re.S | re.M)
@@ -57,23 +56,6 @@ def is_prompty(text: str) -> bool:
         re.search(r"^\s*#?\s*(system|user|assistant)\s*:\s*$", m.group(2), re.M | re.I))
 
 
-def _env() -> Environment:
-    return Environment(keep_trailing_newline=True, autoescape=False)
-
-
-@dataclass
-class _Segment:
-    role: str
-    offset: int  # of its first line in the file
-    text: str
-
-
-@dataclass
-class _State:
-    inputs: dict[str, Shape] = field(default_factory=dict)
-    declared: dict[str, str] = field(default_factory=dict)
-
-
 def convert(text: str, *, module_name: str, samples: list[dict] | None = None, origin: str = "") -> Conversion:
     """The promptc module for a Prompty file's text (LF line ends)."""
     m = FRONT_RE.match(text)
@@ -84,7 +66,7 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
             loaded = yaml.safe_load(m.group(1))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            at = _line_start(text, m.start(1), mark.line) if mark else 0
+            at = line_start(text, m.start(1), mark.line) if mark else 0
             raise InteropError(at, f"the front matter is not YAML: {getattr(exc, 'problem', exc)}",
                                "fix the YAML between the `---` lines") from None
         front = loaded if isinstance(loaded, dict) else {}
@@ -95,7 +77,7 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
     sample_list = list(samples or [])
     if isinstance(front.get("sample"), dict):
         sample_list.append(front["sample"])
-    state = _State(declared=declared)
+    state = State(declared=declared)
     segments = _segments(body, body_offset)
     for seg in segments:
         _check_segment(seg, state, text)
@@ -117,13 +99,6 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
     for role, parts in converted:
         module.messages.append((role, block_source(parts)))
     return Conversion(module.source(), None, files, names)
-
-
-def _line_start(text: str, base: int, line: int) -> int:
-    at = base
-    for _ in range(line):
-        at = text.find("\n", at) + 1
-    return at
 
 
 def _key_offset(text: str, key: str) -> int:
@@ -328,11 +303,11 @@ def _tool(text: str, tool: Any) -> str:
 
 # --- body -----------------------------------------------------------------------------
 
-def _segments(body: str, base: int) -> list[_Segment]:
+def _segments(body: str, base: int) -> list[Segment]:
     """Split the body at its role markers; text before the first is a system message.
     As Prompty's parser reads lines (`splitlines`, so a final line break ends the last line),
     a marker with no line after it gives no message."""
-    segments: list[_Segment] = []
+    segments: list[Segment] = []
     role, start, lines = "system", base, []
     at = base
     pieces = body.split("\n")
@@ -347,7 +322,7 @@ def _segments(body: str, base: int) -> list[_Segment]:
                                "remove the `-` next to the marker line", len(line))
         if m:
             if lines:
-                segments.append(_Segment(role, start, "\n".join(lines)))
+                segments.append(Segment(role, start, "\n".join(lines)))
             if m.group(2):
                 raise InteropError(at, f"the role marker `{line.strip()}` carries attributes, which promptc "
                                        "messages do not have", f"write `{m.group(1).lower()}:` alone", len(line))
@@ -359,18 +334,18 @@ def _segments(body: str, base: int) -> list[_Segment]:
             lines.append(line)
         at += len(line) + 1
     if lines:
-        segments.append(_Segment(role, start, "\n".join(lines)))
+        segments.append(Segment(role, start, "\n".join(lines)))
     return segments
 
 
-def _check_segment(seg: _Segment, state: _State, text: str) -> None:
+def _check_segment(seg: Segment, state: State, text: str) -> None:
     """Raise InteropError for what one message's template cannot carry; record input uses."""
     source = seg.text
-    env = _env()
+    env = environment()
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
-        at = _line_start(text, seg.offset, (exc.lineno or 1) - 1)
+        at = line_start(text, seg.offset, (exc.lineno or 1) - 1)
         message = exc.message or "invalid template syntax"
         if "end of template" in message or "Unexpected end" in message:
             raise InteropError(at, f"a block is still open where the `{seg.role}:` message ends: promptc messages "
@@ -381,384 +356,23 @@ def _check_segment(seg: _Segment, state: _State, text: str) -> None:
             raise InteropError(at, f"`{{% {tag} %}}` is not part of promptc's template subset",
                                unknown_tag_hint(tag, []), 2) from None
         raise InteropError(at, f"template syntax error: {message}", "fix the Jinja syntax", 2) from None
-    _check(tree, seg, state, text, [])
+    check(tree, seg, state, text, [])
 
 
-def _template(seg: _Segment, state: _State, text: str) -> list[tuple[str, str]]:
+def _template(seg: Segment, state: State, text: str) -> list[tuple[str, str]]:
     """The parts (text and template code) of one message, as Prompty renders and trims it:
     its parser drops the message's leading and trailing line breaks, so those are removed
     here, also where they come from inside `{% if %}` (moved into the branches that render
     text) or depend on whether a loop runs (`{% if items %}…{% endif %}`)."""
-    parts = _parts(seg.text, _env(), state)
+    parts = template_parts(seg.text, environment(), state)
     where = "end"
     try:
-        items = _strip_end(_tree(parts))
+        items = strip_end(tree(parts))
         where = "start"
-        items = _mirror(_strip_end(_mirror(items)))
-    except _Unstrippable as exc:
+        items = mirror(strip_end(mirror(items)))
+    except Unstrippable as exc:
         raise InteropError(seg.offset, f"the `{seg.role}:` message can {where} with a line break that comes "
                                        f"from {exc}; Prompty drops it when it renders, promptc would keep it",
                            "put the line breaks between items inside the block, e.g. "
                            "`{% if not loop.last %}` … `{% endif %}`", 1) from None
-    return _flatten(items)
-
-
-class _Unstrippable(Exception):
-    """Line breaks at a message's edge whose removal depends on more than the template."""
-
-
-# A message as a tree: ("lit", text) | ("expr", code) | ("if", [(tag, body), …], else body or
-# None) | ("for", tag, body). `_mirror` reverses it (texts too), so one function strips both ends.
-
-def _tree(parts: list[tuple[str, str]]) -> list:
-    root: list = []
-    stack: list[tuple[list, tuple]] = []
-    current = root
-    for kind, value in parts:
-        word = value[2:].split()[0] if kind == "tag" else ""
-        if kind != "tag":
-            current.append((kind, value))
-        elif word in ("if", "for"):
-            node = ("if", [(value, [])], None) if word == "if" else ("for", value, [])
-            current.append(node)
-            stack.append((current, node))
-            current = node[1][0][1] if word == "if" else node[2]
-        elif word == "elif":
-            node = stack[-1][1]
-            node[1].append((value, []))
-            current = node[1][-1][1]
-        elif word == "else":
-            parent, node = stack[-1]
-            new = (node[0], node[1], [])
-            parent[parent.index(node)] = new
-            stack[-1] = (parent, new)
-            current = new[2]
-        else:  # endif / endfor
-            current = stack.pop()[0]
-    return root
-
-
-def _flatten(items: list) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for item in items:
-        if item[0] in ("lit", "expr"):
-            out.append(item)
-        elif item[0] == "if":
-            for tag, body in item[1]:
-                out.append(("tag", tag))
-                out += _flatten(body)
-            if item[2] is not None:
-                out.append(("tag", "{% else %}"))
-                out += _flatten(item[2])
-            out.append(("tag", "{% endif %}"))
-        else:
-            out.append(("tag", item[1]))
-            out += _flatten(item[2])
-            out.append(("tag", "{% endfor %}"))
-    return out
-
-
-def _mirror(items: list) -> list:
-    out = []
-    for item in reversed(items):
-        if item[0] == "lit":
-            out.append(("lit", item[1][::-1]))
-        elif item[0] == "expr":
-            out.append(item)
-        elif item[0] == "if":
-            out.append(("if", [(tag, _mirror(body)) for tag, body in item[1]],
-                        None if item[2] is None else _mirror(item[2])))
-        else:
-            out.append(("for", item[1], _mirror(item[2])))
-    return out
-
-
-def _strip_end(items: list) -> list:
-    """The items with the line breaks at the end of what they render removed."""
-    items = list(items)
-    while items and items[-1][0] == "lit":
-        kept = items[-1][1].rstrip("\n")
-        if kept:
-            return items[:-1] + [("lit", kept)]
-        items.pop()
-    if not items or items[-1][0] == "expr":
-        return items  # a value's own line breaks at the edge: a documented difference
-    last = items[-1]
-    if last[0] == "if":
-        branches = [(tag, _strip_end(body)) for tag, body in last[1]]
-        other = _strip_end(last[2] or [])
-        if not any(b for _, b in branches) and not other:  # renders nothing: the end is before it
-            return _strip_end(items[:-1]) + [("if", branches, None)]
-    moved, rest = _split_breaks(items[:-1])
-    if last[0] == "if":
-        if moved and any(b and not any(x[0] == "lit" and x[1] for x in b) for b in [*(b for _, b in branches), other]):
-            raise _Unstrippable("text before a block whose branch may render nothing")
-        branches = [(tag, ([("lit", moved)] if moved and b else []) + b) for tag, b in branches]
-        other = ([("lit", moved)] if moved and other else []) + other
-        return rest + [("if", branches, other if (other or last[2] is not None) else None)]
-    if _ends_with_break(last[2]):
-        raise _Unstrippable("text inside `{% for %}`")
-    if moved:  # the breaks before the loop end the message only when it runs no item
-        iterated = last[1][2:-2].strip().split(" in ", 1)[1]
-        rest = rest + [("if", [("{% if " + iterated + " %}", [("lit", moved)])], None)]
-    return rest + [last]
-
-
-def _split_breaks(items: list) -> tuple[str, list]:
-    """(the line breaks that end `items`' text, `items` without them); the breaks must come
-    from text at the end, not from inside a block."""
-    items = list(items)
-    moved = ""
-    while items and items[-1][0] == "lit":
-        value = items[-1][1]
-        kept = value.rstrip("\n")
-        moved = value[len(kept):] + moved
-        if kept:
-            items[-1] = ("lit", kept)
-            return moved, items
-        items.pop()
-    if items and items[-1][0] in ("if", "for") and _ends_with_break(items):
-        raise _Unstrippable("text inside a block followed by another block")
-    return moved, items
-
-
-def _ends_with_break(items: list) -> bool:
-    """Whether what `items` render can end with a line break from their text."""
-    for item in reversed(items):
-        if item[0] == "lit" and item[1]:
-            return item[1].endswith("\n")
-        if item[0] == "expr":
-            return False
-        if item[0] == "if":
-            bodies = [b for _, b in item[1]] + [item[2] or []]
-            if any(_ends_with_break(b) for b in bodies):
-                return True
-            if all(any(x[0] == "lit" and x[1] for x in b) for b in bodies):
-                return False  # every branch ends in text without a break
-        if item[0] == "for" and _ends_with_break(item[2]):
-            return True
-        # a block that may render nothing: what comes before it may end the text
-    return False
-
-
-def _parts(source: str, env: Environment, state: _State) -> list[tuple[str, str]]:
-    """Text and code of a template, with `-` whitespace control applied to the text, and
-    expressions printed in promptc's subset (see `_print`)."""
-    lexer = _OffsetLexer(env)
-    printer = _Printer(state)
-    parts: list[tuple[str, str]] = []
-    current: list[str] = []
-    kind = ""
-    start = 0
-    for offset, token, value in lexer._with_offsets(source, None, None, None):
-        at = offset - 1
-        if token == "data":
-            parts.append(("lit", value))
-        elif token in ("variable_begin", "block_begin"):
-            kind, start = ("expr" if token == "variable_begin" else "tag"), at + len(value)
-            current = []
-        elif token in ("variable_end", "block_end"):
-            inner = source[start:at].strip().removeprefix("-").removeprefix("+").removesuffix("-").removesuffix(
-                "+").strip()
-            parts.append((kind, "{{ " + printer.source(inner, env) + " }}" if kind == "expr" else
-                          "{% " + printer.tag(inner, env) + " %}"))
-        elif token == "raw_begin":
-            kind = "raw"
-    return parts
-
-
-def _check(node: nodes.Node, seg: _Segment, state: _State, text: str, scopes: list[dict[str, Shape]]) -> None:
-    """Raise InteropError at the first construct outside the subset; record how inputs are used."""
-    def fail(n: nodes.Node, what: str, hint: str) -> InteropError:
-        at = _line_start(text, seg.offset, n.lineno - 1)
-        line_end = text.find("\n", at)
-        return InteropError(at, f"{what} is not part of promptc's template subset", hint,
-                            (line_end if line_end != -1 else len(text)) - at)
-
-    def expr(n: nodes.Node, use: str) -> Shape | None:
-        if isinstance(n, nodes.Name):
-            for scope in reversed(scopes):
-                if n.name in scope:
-                    return scope[n.name]
-            if n.name == "loop":
-                return None
-            if n.name not in state.inputs:
-                if not IDENT.match(n.name) or n.name == "tools":
-                    raise fail(n, f"the name `{n.name}`", "rename the input")
-                state.inputs[n.name] = Shape(where=_line_start(text, seg.offset, n.lineno - 1))
-            return state.inputs[n.name]
-        if isinstance(n, nodes.Getattr):
-            base = expr(n.node, "field")
-            if isinstance(n.node, nodes.Name) and n.node.name == "loop":
-                if n.attr not in ("index", "first", "last"):
-                    raise fail(n, f"`loop.{n.attr}`", "promptc loops have `loop.index` (from 1), `loop.first` "
-                                                        "and `loop.last`")
-                return None
-            return base.child(n.attr, base.where) if base is not None else None
-        if isinstance(n, nodes.Const):
-            return None
-        if isinstance(n, nodes.Filter):
-            if n.name not in ALLOWED_FILTERS:
-                raise fail(n, f"the filter `{n.name}`", f"use one of {', '.join(ALLOWED_FILTERS)}")
-            if n.name == "join" and not n.args:
-                raise fail(n, "`join` without a separator", 'write the separator: `join("")`')
-            if n.kwargs or n.dyn_args or n.dyn_kwargs:
-                raise fail(n, f"`{n.name}` with keyword arguments", "pass arguments by position")
-            for a in n.args:
-                expr(a, "value")
-            shape = expr(n.node, "filtered") if n.node is not None else None
-            if shape is not None and n.name in ("join",):
-                shape.items(shape.where)
-            elif shape is not None and n.name not in ("length", "default", "tojson"):
-                shape.rendered = True
-            return None
-        if isinstance(n, nodes.Compare):
-            ordered = any(op.op in ("lt", "lteq", "gt", "gteq") for op in n.ops)
-            for side in [n.expr, *[op.expr for op in n.ops]]:
-                s = expr(side, "compared")
-                if s is not None and not s.fields and not s.looped:
-                    s.rendered = True
-                    # Jinja fails on an ordered comparison with a missing value: so does promptc,
-                    # when the input is required.
-                    s.required = s.required or ordered
-            return None
-        if isinstance(n, (nodes.And, nodes.Or)) and use == "tested":  # truthiness alone: the same in both
-            expr(n.left, "tested")
-            expr(n.right, "tested")
-            return None
-        if isinstance(n, (nodes.And, nodes.Or)):
-            raise fail(n, f"`{'and' if isinstance(n, nodes.And) else 'or'}`",
-                       "nest the conditions: `{% if a %}{% if b %}…{% endif %}{% endif %}`")
-        if isinstance(n, nodes.Not):
-            expr(n.node, "tested" if use == "tested" else "negated")
-            return None
-        if isinstance(n, nodes.Getitem) and isinstance(n.arg, nodes.Const) and isinstance(n.arg.value, str):
-            raise fail(n, f"`[\"{n.arg.value}\"]`", f"write `.{n.arg.value}`")
-        what, hint = expression_hint(n)
-        raise fail(n, what, hint)
-
-    if isinstance(node, nodes.Template):
-        for child in node.body:
-            _check(child, seg, state, text, scopes)
-    elif isinstance(node, nodes.Output):
-        for child in node.nodes:
-            if isinstance(child, nodes.TemplateData):
-                continue
-            shape = expr(child, "rendered")
-            if shape is not None and not shape.looped and not shape.fields:
-                shape.rendered = True
-    elif isinstance(node, nodes.If):
-        expr(node.test, "tested")
-        for child in node.body:
-            _check(child, seg, state, text, scopes)
-        for elif_ in node.elif_:
-            _check(elif_, seg, state, text, scopes)
-        for child in node.else_:
-            _check(child, seg, state, text, scopes)
-    elif isinstance(node, nodes.For):
-        if node.else_ or node.test is not None or node.recursive:
-            raise fail(node, "`{% for %}` with `else`, a filter or `recursive`",
-                       "write `{% if xs %}{% for x in xs %}…{% endfor %}{% else %}…{% endif %}`")
-        if not isinstance(node.target, nodes.Name):
-            raise fail(node, "unpacking in `{% for %}`", "loop over one value: `{% for item in items %}`")
-        iterated = expr(node.iter, "looped")
-        item = iterated.items(iterated.where) if iterated is not None else Shape()
-        scopes.append({node.target.name: item})
-        for child in node.body:
-            _check(child, seg, state, text, scopes)
-        scopes.pop()
-    else:
-        what, hint = statement_hint(node)
-        raise fail(node, what, hint)
-
-
-_NEEDS_VALUE = ("upper", "lower", "trim", "title", "join", "length")
-
-
-class _Printer:
-    """promptc's source for Jinja expressions already checked by `_check`. A filter that
-    promptc refuses on a missing value gets `default(…)` first: Jinja renders a missing
-    value's `upper`, `join`, `length` … as empty (or 0), and so does `x | default("") | upper`."""
-
-    def __init__(self, state: _State):
-        self.state = state
-        self.loops: list[tuple[str, Shape | None]] = []
-
-    def source(self, source: str, env: Environment) -> str:
-        node = env.parse("{{ " + source + " }}").body[0]
-        assert isinstance(node, nodes.Output)
-        return self.print(node.nodes[0])
-
-    def tag(self, source: str, env: Environment) -> str:
-        word, _, rest = source.strip().partition(" ")
-        if word in ("if", "elif"):
-            return f"{word} {self.source(rest, env)}"
-        if word == "for":
-            target, _, iterated = rest.partition(" in ")
-            node = env.parse("{{ " + iterated + " }}").body[0].nodes[0]  # type: ignore[attr-defined]
-            shape = self.shape(node)
-            self.loops.append((target.strip(), shape.item if shape is not None else None))
-            return f"for {target.strip()} in {self.print(node)}"
-        if word == "endfor" and self.loops:
-            self.loops.pop()
-        return source.strip()
-
-    def shape(self, n: nodes.Node) -> Shape | None:
-        if isinstance(n, nodes.Name):
-            for name, shape in reversed(self.loops):
-                if name == n.name:
-                    return shape
-            return self.state.inputs.get(n.name)
-        if isinstance(n, nodes.Getattr):
-            base = self.shape(n.node)
-            return base.fields.get(n.attr) if base is not None else None
-        return None
-
-    def optional(self, n: nodes.Node) -> bool:
-        if isinstance(n, nodes.Getattr):
-            return not _is_loop(n)
-        if isinstance(n, nodes.Name):
-            if any(name == n.name for name, _ in self.loops):
-                return False
-            declared = self.state.declared.get(n.name)
-            if declared is not None:
-                return declared.endswith("?")
-            shape = self.state.inputs.get(n.name)
-            return shape is None or not shape.required
-        return False
-
-    def print(self, n: nodes.Node) -> str:
-        if isinstance(n, nodes.Name):
-            return n.name
-        if isinstance(n, nodes.Getattr):
-            return f"{self.print(n.node)}.{n.attr}"
-        if isinstance(n, nodes.Const):
-            return json.dumps(n.value, ensure_ascii=False)
-        if isinstance(n, nodes.Filter):
-            assert n.node is not None
-            base = self.print(n.node)
-            if n.name in _NEEDS_VALUE and self.optional(n.node):
-                shape = self.shape(n.node)
-                declared = self.state.declared.get(n.node.name, "") if isinstance(n.node, nodes.Name) else ""
-                listy = n.name == "join" or declared.startswith("list") or (shape is not None and (
-                    shape.looped or any(isinstance(v, list) for v in shape.samples)))
-                base = f"{base} | default({'[]' if listy else chr(34) * 2})"
-            args = f"({', '.join(self.print(a) for a in n.args)})" if n.args else ""
-            return f"{base} | {n.name}{args}"
-        if isinstance(n, nodes.Compare):
-            ops = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in",
-                   "notin": "not in"}
-            return " ".join([self.print(n.expr), *[f"{ops[o.op]} {self.print(o.expr)}" for o in n.ops]])
-        if isinstance(n, nodes.Not):
-            return f"not {self.print(n.node)}"
-        if isinstance(n, nodes.And):
-            return f"({self.print(n.left)} and {self.print(n.right)})"
-        if isinstance(n, nodes.Or):
-            return f"({self.print(n.left)} or {self.print(n.right)})"
-        raise AssertionError(f"unchecked expression {type(n).__name__}")
-
-
-def _is_loop(n: nodes.Node) -> bool:
-    while isinstance(n, nodes.Getattr):
-        n = n.node
-    return isinstance(n, nodes.Name) and n.name == "loop"
+    return flatten(items)
