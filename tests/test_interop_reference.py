@@ -66,21 +66,22 @@ def _prompty_render(path: Path, inputs: dict) -> list[dict]:
     return out
 
 
-def _passing(cases, mismatch) -> list:
+def _passing(suite: str, skip: str | None, cases, mismatch, root: Path) -> list:
+    """The cases of a suite that promptc passes and that have messages, built under `root`."""
+    reason = suites.suites_skip_reason(suite) or skip
+    if reason:
+        pytest.skip(reason)
+    suites.build_cases(cases, root)
     return [c for c in cases if c.bundle_path is not None and mismatch(c, suites.render_python(c)) is None]
 
 
 @pytest.fixture(scope="module")
 def dotprompt_round_trip(tmp_path_factory):
-    reason = suites.suites_skip_reason("dotprompt") or _dotprompt_skip()
-    if reason:
-        pytest.skip(reason)
     from promptc.export import ExportError
     from promptc.interop.to_dotprompt import dotprompt_file
 
-    cases = dotprompt_cases()
-    suites.build_cases(cases, tmp_path_factory.mktemp("dotprompt-round-trip"))
-    passing = _passing(cases, dotprompt_mismatch)
+    passing = _passing("dotprompt", _dotprompt_skip(), dotprompt_cases(), dotprompt_mismatch,
+                       tmp_path_factory.mktemp("dotprompt-round-trip"))
     exported, refused = {}, {}
     for case in passing:
         try:
@@ -107,13 +108,9 @@ def test_dotprompt_exports_render_the_same_in_the_reference(dotprompt_round_trip
 
 @pytest.fixture(scope="module")
 def prompty_round_trip(tmp_path_factory):
-    reason = suites.suites_skip_reason("prompty") or _prompty_skip()
-    if reason:
-        pytest.skip(reason)
-    cases = prompty_cases()
     root = tmp_path_factory.mktemp("prompty-round-trip")
-    suites.build_cases(cases, root)
-    return [c for c in _passing(cases, prompty_mismatch) if not c.expect.get("build_only")], root
+    passing = _passing("prompty", _prompty_skip(), prompty_cases(), prompty_mismatch, root)
+    return [c for c in passing if not c.expect.get("build_only")], root
 
 
 def test_prompty_exports_render_the_same_in_the_reference(prompty_round_trip):

@@ -86,24 +86,30 @@ def dotprompt_mismatch(case: Case, rendered: dict | None) -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def dotprompt_run(tmp_path_factory):
-    reason = suites.suites_skip_reason("dotprompt")
+def _run(suite: str, cases: list[Case], tmp_path_factory) -> tuple[dict[str, Case], dict | None]:
+    """Import and build every case of a suite set in one project, and render them all with the
+    JavaScript runtime in one node process (None when it cannot run)."""
+    reason = suites.suites_skip_reason(suite)
     if reason:
         pytest.skip(reason)
-    cases = dotprompt_cases()
-    suites.build_cases(cases, tmp_path_factory.mktemp("dotprompt-suite"))
+    suites.build_cases(cases, tmp_path_factory.mktemp(f"{suite}-suite"))
     js = suites.render_js(cases) if suites.js_skip_reason() is None else None
     return {c.id: c for c in cases}, js
 
 
-def _ids(cases: list[Case]) -> list:
+def _ids(suite: str, cases: list[Case]) -> list:
+    """One parameter per case; an exempted case is expected to fail (strict xfail, its reason)."""
     out = []
     for case in cases:
-        reason = EXEMPT.get("dotprompt", {}).get(case.id)
+        reason = EXEMPT.get(suite, {}).get(case.id)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
         out.append(pytest.param(case.id, id=case.id, marks=marks))
     return out
+
+
+@pytest.fixture(scope="module")
+def dotprompt_run(tmp_path_factory):
+    return _run("dotprompt", dotprompt_cases(), tmp_path_factory)
 
 
 DOTPROMPT_CASES = dotprompt_cases()
@@ -118,7 +124,7 @@ def test_the_dotprompt_suite_is_complete():
     assert not stale, f"exemptions for cases that do not exist: {stale}"
 
 
-@pytest.mark.parametrize("case_id", _ids(DOTPROMPT_CASES))
+@pytest.mark.parametrize("case_id", _ids("dotprompt", DOTPROMPT_CASES))
 def test_dotprompt_case_python(case_id: str, dotprompt_run):
     cases, _js = dotprompt_run
     case = cases[case_id]
@@ -126,7 +132,7 @@ def test_dotprompt_case_python(case_id: str, dotprompt_run):
     assert dotprompt_mismatch(case, rendered) is None, dotprompt_mismatch(case, rendered)
 
 
-@pytest.mark.parametrize("case_id", _ids(DOTPROMPT_CASES))
+@pytest.mark.parametrize("case_id", _ids("dotprompt", DOTPROMPT_CASES))
 def test_dotprompt_case_js(case_id: str, dotprompt_run):
     cases, js = dotprompt_run
     if js is None:
@@ -242,22 +248,7 @@ PROMPTY_CASES = prompty_cases()
 
 @pytest.fixture(scope="module")
 def prompty_run(tmp_path_factory):
-    reason = suites.suites_skip_reason("prompty")
-    if reason:
-        pytest.skip(reason)
-    cases = prompty_cases()
-    suites.build_cases(cases, tmp_path_factory.mktemp("prompty-suite"))
-    js = suites.render_js(cases) if suites.js_skip_reason() is None else None
-    return {c.id: c for c in cases}, js
-
-
-def _prompty_ids() -> list:
-    out = []
-    for case in PROMPTY_CASES:
-        reason = EXEMPT.get("prompty", {}).get(case.id)
-        out.append(pytest.param(case.id, id=case.id,
-                                marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else []))
-    return out
+    return _run("prompty", prompty_cases(), tmp_path_factory)
 
 
 def test_the_prompty_suites_are_complete():
@@ -270,7 +261,7 @@ def test_the_prompty_suites_are_complete():
     assert not stale, f"exemptions for cases that do not exist: {stale}"
 
 
-@pytest.mark.parametrize("case_id", _prompty_ids())
+@pytest.mark.parametrize("case_id", _ids("prompty", PROMPTY_CASES))
 def test_prompty_case_python(case_id: str, prompty_run):
     cases, _js = prompty_run
     case = cases[case_id]
@@ -278,7 +269,7 @@ def test_prompty_case_python(case_id: str, prompty_run):
     assert prompty_mismatch(case, rendered) is None, prompty_mismatch(case, rendered)
 
 
-@pytest.mark.parametrize("case_id", _prompty_ids())
+@pytest.mark.parametrize("case_id", _ids("prompty", PROMPTY_CASES))
 def test_prompty_case_js(case_id: str, prompty_run):
     cases, js = prompty_run
     if js is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..export import ExportError
+from ..export.budget import schema_alternatives, schema_types
 from ..export.promptfoo import dump_yaml
 
 MODEL_TO_CONFIG = {"temperature": "temperature", "max_tokens": "maxOutputTokens", "top_p": "topP", "stop": "stopSequences",
@@ -30,6 +31,8 @@ def front_matter(document: dict) -> str:
 
 
 def var_schema(props: Mapping, env: Mapping, path: list[str]) -> dict:
+    """The schema of the value at `path` (an input, or a loop variable in `env`); a field the
+    object does not require may be missing, which the schema then admits as null."""
     head, *rest = path
     schema = env.get(head, props.get(head, {}))
     for name in rest:
@@ -37,40 +40,15 @@ def var_schema(props: Mapping, env: Mapping, path: list[str]) -> dict:
     return schema if isinstance(schema, dict) else {}
 
 
-def alternatives(schema: Mapping) -> list[dict]:
-    return list(schema.get("anyOf") or [schema])
-
-
 def field_schema(schema: Mapping, name: str) -> dict:
-    for alt in alternatives(schema):
+    for alt in schema_alternatives(dict(schema)):
         if isinstance(alt.get("properties"), dict) and name in alt["properties"]:
             sub = alt["properties"][name]
             if name not in (alt.get("required") or []):
-                return {"anyOf": [*alternatives(sub), {"type": "null"}]}
+                return {"anyOf": [*schema_alternatives(sub), {"type": "null"}]}
             return sub
     return {}
 
-
-def items_schema(schema: Mapping) -> dict:
-    for alt in alternatives(schema):
-        if isinstance(alt.get("items"), dict):
-            return alt["items"]
-    return {}
-
-
-def schema_types(schema: Mapping) -> set[str]:
-    out: set[str] = set()
-    for alt in alternatives(schema):
-        t = alt.get("type")
-        if isinstance(t, list):
-            out |= set(t)
-        elif isinstance(t, str):
-            out.add(t)
-        elif "enum" in alt:
-            out |= {"string" if isinstance(v, str) else "null" if v is None else "other" for v in alt["enum"]}
-        else:
-            out.add("any")
-    return out
 
 def describe(expr: Mapping) -> str:
     kind = expr["kind"]

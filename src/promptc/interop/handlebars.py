@@ -56,33 +56,32 @@ class Content:
 
 
 @dataclass
-class Mustache:
+class _Tag:
+    """A statement of one tag: where it is, and whether `~` strips whitespace on either side."""
+
+    offset: int
+    end: int
+    strip_open: bool = False
+    strip_close: bool = False
+
+
+@dataclass
+class Comment(_Tag):
+    """`{{! … }}` or `{{!-- … --}}`."""
+
+
+@dataclass(kw_only=True)
+class Mustache(_Tag):
     path: Expr
     params: list[Expr]
     hash: dict[str, Expr]
-    offset: int
-    end: int
-    strip_open: bool = False
-    strip_close: bool = False
 
 
-@dataclass
-class Comment:
-    offset: int
-    end: int
-    strip_open: bool = False
-    strip_close: bool = False
-
-
-@dataclass
-class Partial:
+@dataclass(kw_only=True)
+class Partial(_Tag):
     name: str
     params: list[Expr]
     hash: dict[str, Expr]
-    offset: int
-    end: int
-    strip_open: bool = False
-    strip_close: bool = False
     indent: str = ""
 
 
@@ -299,7 +298,8 @@ def parse(source: str) -> Program:
             name_m = re.match(r"\s*([^\s}~]+)", body)
             name = name_m.group(1) if name_m else ""
             params, hashes, _ = _parse_inside(body[name_m.end():] if name_m else "", body_offset + (name_m.end() if name_m else 0))
-            current.body.append(Partial(name.strip("'\""), params, hashes, start, end, strip_open, strip_close))
+            current.body.append(Partial(start, end, strip_open, strip_close, name=name.strip("'\""), params=params,
+                                        hash=hashes))
         elif kind in ("#", "^") and stripped:
             name_m = re.match(r"\s*(\S+)", body)
             assert name_m
@@ -349,7 +349,8 @@ def parse(source: str) -> Program:
             path = exprs[0]
             if not isinstance(path, Path):
                 path = Literal(path.value, path.original, path.offset)  # type: ignore[union-attr]
-            current.body.append(Mustache(path, exprs[1:], hashes, start, end, strip_open, strip_close))
+            current.body.append(Mustache(start, end, strip_open, strip_close, path=path, params=exprs[1:],
+                                         hash=hashes))
         at = text_start = run_start = end
     flush(len(source))
     if stack:

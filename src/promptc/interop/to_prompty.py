@@ -10,17 +10,20 @@ import re
 from typing import Any, Mapping
 
 from ..export import ExportError
-from .export import (MODEL_TO_CONFIG, alternatives, front_matter, items_schema, schema_types, var_schema)
+from ..export.nunjucks import _Translator as NunjucksTranslator
+from .export import MODEL_TO_CONFIG, front_matter, schema_alternatives, schema_types, var_schema
 
 _DICT_ATTRS = frozenset(dir(dict))
 _PROMPTY_ROLE = re.compile(r"^\s*#?\s*(system|user|assistant|developer)(\[[^\]]*\])?\s*:\s*$", re.I | re.M)
 
 
-class _Jinja:
-    """IR → Jinja as Prompty renders it (keep_trailing_newline, no trim_blocks, Python values)."""
+class _Jinja(NunjucksTranslator):
+    """IR → Jinja as Prompty renders it (keep_trailing_newline, no trim_blocks, Python values).
+    The walk over the IR is the Nunjucks exporter's; the expressions are Jinja's own."""
 
     def __init__(self, name: str, props: Mapping):
-        self.name, self.props = name, props
+        super().__init__({"properties": props})
+        self.name = name
         self.notes: list[str] = []
 
     def var(self, path: list[str]) -> str:
@@ -81,31 +84,14 @@ class _Jinja:
             s = f"({s} | int if {s} is float and {s} == {s} | int and {s} | abs < 1e16 else {s})"
         return s
 
-    def nodes(self, nodes: list, env: Mapping) -> str:
-        out: list[str] = []
-        for n in nodes:
-            kind = n["kind"]
-            if kind == "text":
-                out.append(re.sub(r"\{[{%#]", lambda m: "{{ " + json.dumps(m.group(0)) + " }}", n["text"]))
-            elif kind == "expr":
-                out.append("{{ " + self.output(n["expr"], env) + " }}")
-            elif kind == "if":
-                for i, branch in enumerate(n["branches"]):
-                    out.append("{% " + ("if" if i == 0 else "elif") + " " + self.expr(branch["cond"], env) + " %}")
-                    out.append(self.nodes(branch["body"], env))
-                if n["else"]:
-                    out.append("{% else %}")
-                    out.append(self.nodes(n["else"], env))
-                out.append("{% endif %}")
-            elif kind == "for":
-                schema = var_schema(self.props, env, n["iter"]["path"]) if n["iter"]["kind"] == "var" else {}
-                inner = {**env, n["var"]: items_schema(schema)}
-                out.append("{% for " + n["var"] + " in (" + self.expr(n["iter"], env) + " or []) %}")
-                out.append(self.nodes(n["body"], inner))
-                out.append("{% endfor %}")
-            else:
-                raise ExportError(f"unknown IR node kind {kind!r}")
-        return "".join(out)
+    def test(self, e: Mapping, env: Mapping) -> str:
+        return self.expr(e, env)  # Python's truthiness is promptc's: null, false, 0, "", [] and {} are false
+
+    def iterable(self, e: Mapping, env: Mapping) -> str:
+        return f"({self.expr(e, env)} or [])"  # promptc runs no item over null; Jinja would fail
+
+    def _schema(self, e: Mapping, env: Mapping) -> dict:
+        return var_schema(self.props, env, e["path"]) if e["kind"] == "var" else {}
 
 
 def _py_literal(value: Any) -> str:
@@ -117,7 +103,7 @@ def _py_literal(value: Any) -> str:
 
 
 def _prompty_property(name: str, schema: Mapping, required: bool) -> dict:
-    alts = [a for a in alternatives(schema) if a.get("type") != "null"]
+    alts = [a for a in schema_alternatives(dict(schema)) if a.get("type") != "null"]
     main = alts[0] if alts else {}
     kind = {"string": "string", "integer": "integer", "number": "float", "boolean": "boolean", "array": "array",
             "object": "object"}.get(main.get("type") if isinstance(main.get("type"), str) else "", "string")
