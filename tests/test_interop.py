@@ -178,6 +178,11 @@ def test_check_names_dotprompt_and_prompty_files(tmp_path: Path) -> None:
     result = run("check", "other.prompty", cwd=root)
     assert result.exit_code == 1
     assert "`other.prompty` is a Prompty file" in result.output
+    (root / "legacy").mkdir()
+    (root / "legacy" / "hello.prompt").write_text("Hello {{#if name}}{{name}}{{/if}}!\n", "utf-8")
+    result = run("check", "legacy/hello.prompt", cwd=root)  # outside the source roots, no front matter
+    assert result.exit_code == 1
+    assert "`legacy/hello.prompt` is a Dotprompt file" in result.output
 
 
 SIMPLE = '''---

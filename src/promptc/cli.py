@@ -94,7 +94,9 @@ def check(paths: tuple[Path, ...], fmt: str | None, quiet: bool) -> None:
     fmt = fmt or default_format()
     first = paths[0] if paths else None
     project = driver.open_project(first)
-    foreign = [p for p in paths if Path(p).suffix == ".prompty"]
+    from .interop import is_foreign_file
+
+    foreign = [p for p in paths if is_foreign_file(Path(p))]
     plain = [p for p in paths if is_plain(p)]
     modules = [p for p in paths if not is_plain(p) and p not in foreign]
     diagnostics: list[Diagnostic] = []

@@ -23,6 +23,24 @@ def foreign_format(text: str, path: str = "") -> str | None:
     return None
 
 
+def is_foreign_file(path) -> bool:
+    """Whether a file named on the command line is a Prompty file, or a `.prompt` file that
+    is Dotprompt's rather than a promptc module."""
+    from pathlib import Path
+
+    from ..source import DecodeError, decode_source
+
+    path = Path(path)
+    if path.suffix == ".prompty":
+        return True
+    if path.suffix != ".prompt" or not path.is_file():
+        return False
+    try:
+        return foreign_format(decode_source(path.read_bytes()), str(path)) is not None
+    except (OSError, DecodeError):
+        return False
+
+
 def foreign_diagnostics(project, paths) -> tuple[list, dict]:
     """One `foreign-format` finding per Dotprompt or Prompty file named on the command line."""
     from pathlib import Path
