@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -56,6 +55,10 @@ def js_skip_reason() -> str | None:
 
 def exemptions() -> dict[str, dict[str, str]]:
     """suite set → case id → reason."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
     data = tomllib.loads(EXEMPTIONS_FILE.read_text("utf-8"))
     return {suite: {case: entry["reason"] for case, entry in cases.items()} for suite, cases in data.items()}
 
