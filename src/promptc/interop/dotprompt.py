@@ -93,6 +93,7 @@ class _Converter:
         self.partials_alias = ""
         self.fragments: dict[str, tuple[str, list[tuple[str, str]], dict[str, Shape]]] = {}
         self.partial_stack: list[str] = []
+        self.fragment_names: dict[str, str] = {}  # partial → its fragment's name
         self.compared: list[tuple[Shape, Shape]] = []
         self.descriptions: dict[str, str] = {}  # input → its schema description, kept as a comment  # values compared by ifEquals/unlessEquals
 
@@ -507,7 +508,9 @@ class _Converter:
             raise self._error(node, "a partial takes at most one context value", "pass values as key=value")
         if not self.partials_alias:
             self.partials_alias = unique_name("partials", self.taken)
-        frag = unique_name(name, {n for n in self.fragments if n != name} | set()) if name not in self.fragments else name
+        if name not in self.fragment_names:  # a partial's fragment: its name, made a promptc name
+            self.fragment_names[name] = unique_name(name, set(self.fragments))
+        frag = self.fragment_names[name]
         # The partial's free names, resolved where it is called.
         context = frames
         if node.params:
