@@ -304,3 +304,12 @@ def test_prompty_import_never_crashes(text: str) -> None:
         assert 0 <= exc.offset <= len(text) and exc.message and exc.hint
     else:
         assert result.module.startswith("---\n")
+
+
+def test_an_open_dotprompt_buffer_gets_one_foreign_format_finding(tmp_path: Path) -> None:
+    """The language server compiles open buffers as overlays: a Dotprompt file open in an
+    editor gets the same single finding as `promptc check`."""
+    root = project(tmp_path)
+    (root / "prompts" / "greet.prompt").write_text('user """\nHi\n"""\n', "utf-8")
+    result = driver.compile_project(driver.open_project(root), overlays={"greet": DOTPROMPT}, use_cache=False)
+    assert [d.code.name for d in result.diagnostics if d.is_error] == ["foreign-format"]
