@@ -270,11 +270,19 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 _HB_BITS = st.sampled_from(["{{", "}}", "{{#if a}}", "{{/if}}", "{{else}}", "{{#each xs}}", "{{/each}}", "{{~", "~}}",
                             "{{!", "{{!--", "--}}", "{{>", " p", "{{role \"user\"}}", "{{@index}}", "{{this}}",
                             "{{../a}}", "\\{{", "(", ")", "\"", "'", "=", "a", " ", "\n", "{{{", "}}}", "{{^}}",
-                            "{{^a}}", "{{/a}}", "as |x|", "[a b]", "{{json a}}", "---\n", "input:\n", "  schema: x\n"])
+                            "{{^a}}", "{{/a}}", "as |x|", "[a b]", "{{json a}}", "---\n", "input:\n", "  schema: x\n",
+                            "config: 3\n", "input: x\n", "  default: 3\n", "  default:\n    a: 1\n", "tools: x\n",
+                            "tools: [a]\n", "toolDefs: [{name: a, inputSchema: {type: object, properties: 3}}]\n",
+                            "model: {a: 1}\n", "output:\n", "  format: json\n", "  schema: {type: x}\n",
+                            "  schema: {a: 3}\n", "  schema: [1]\n", "config:\n  topP: 1\n"])
 _JJ_BITS = st.sampled_from(["{{", "}}", "{%", "%}", "{% if a %}", "{% endif %}", "{% for x in xs %}", "{% endfor %}",
                             "{%-", "-%}", "{#", "#}", "user:\n", "system:\n", "assistant[x=1]:\n", "a", " ", "\n",
                             "|", "upper", "join", "(", ")", "\"", "loop.index0", "x.y", "[0]", "and", "---\n",
-                            "inputs:\n", "  - name: a\n", "    kind: thread\n", "model: {id: m}\n", "{% set a = 1 %}"])
+                            "inputs:\n", "  - name: a\n", "    kind: thread\n", "model: {id: m}\n", "{% set a = 1 %}",
+                            "model: 3\n", "model: {options: 3}\n", "model: {configuration: x}\n", "tools: x\n",
+                            "tools: [x]\n", "tools: [{name: t, parameters: 3}]\n", "template: 3\n",
+                            "template: {format: 3}\n", "outputs: 3\n", "outputs: [{name: a, kind: x}]\n",
+                            "inputs: {a: {kind: array, items: 3}}\n", "sample: 3\n", "inputs: 3\n"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -313,3 +321,23 @@ def test_an_open_dotprompt_buffer_gets_one_foreign_format_finding(tmp_path: Path
     (root / "prompts" / "greet.prompt").write_text('user """\nHi\n"""\n', "utf-8")
     result = driver.compile_project(driver.open_project(root), overlays={"greet": DOTPROMPT}, use_cache=False)
     assert [d.code.name for d in result.diagnostics if d.is_error] == ["foreign-format"]
+
+
+@pytest.mark.parametrize("kind,front", [
+    ("dotprompt", "config: 3"), ("dotprompt", "input:\n  default: 3"), ("dotprompt", "tools: x"),
+    ("dotprompt", "model: {a: 1}"), ("dotprompt", "input:\n  schema: {type: object, properties: 3}"),
+    ("dotprompt", "toolDefs: [{name: a, inputSchema: {type: object, properties: 3}}]"),
+    ("prompty", "model: 3"), ("prompty", "model: {options: 3}"), ("prompty", "tools: [x]"),
+    ("prompty", "tools: [{parameters: []}]"), ("prompty", "outputs: [3]"), ("prompty", "inputs: [3]"),
+    ("prompty", "inputs: [{name: a, enumValues: 3}]"), ("prompty", "outputs: [{name: a, kind: x}]"),
+])
+def test_malformed_front_matter_is_an_import_error(kind: str, front: str) -> None:
+    """A front matter in the wrong shape is a positioned error, never a crash or an entry
+    silently left out."""
+    from promptc.interop import dotprompt, prompty
+    from promptc.interop.common import InteropError
+
+    text = f"---\n{front}\n---\n" + ("user:\nHi {{a}}\n" if kind == "prompty" else "Hi {{a}}\n")
+    with pytest.raises(InteropError) as info:
+        (prompty if kind == "prompty" else dotprompt).convert(text, module_name="m")
+    assert 4 <= info.value.offset < len(text) - 8 and info.value.hint

@@ -24,6 +24,22 @@ class InteropError(Exception):
         self.offset, self.message, self.hint, self.length = offset, message, hint, max(length, 1)
 
 
+def key_offset(text: str, key: str) -> int:
+    """Where the YAML key `key` is written in a file's front matter: at the start of a line
+    (`key:`, `- key:`) or inside a flow mapping (`{…, key: …}`); 0 when not found."""
+    for pattern in (rf"^[ \t]*(?:-[ \t]*)?({re.escape(key)})[ \t]*:", rf"[{{,\[][ \t]*({re.escape(key)})[ \t]*:"):
+        m = re.search(pattern, text, re.M)
+        if m:
+            return m.start(1)
+    return 0
+
+
+def name_offset(text: str, name: str) -> int:
+    """Where a property or tool called `name` is declared (`name: NAME`, or `NAME:` as a key)."""
+    m = re.search(rf"\bname[ \t]*:[ \t]*[\"']?({re.escape(name)})\b", text)
+    return m.start(1) if m else key_offset(text, name)
+
+
 @dataclass
 class Shape:
     """How a template uses a value: rendered, tested, looped over, or read field by field."""

@@ -24,8 +24,8 @@ import yaml
 
 from ..importer import block_source, string_literal
 from . import handlebars as hb
-from .common import IDENT, InteropError, Module, Shape, add_samples, shape_type, unique_name, value_source
-from .picoschema import SchemaError, to_json_schema, to_type
+from .common import IDENT, InteropError, Module, Shape, add_samples, key_offset, shape_type, unique_name, value_source
+from .picoschema import SchemaError, object_properties, to_json_schema, to_type
 
 FRONT_RE = re.compile(r"^---\s*(?:\r\n|\r|\n)([\s\S]*?)(?:\r\n|\r|\n)---\s*(?:\r\n|\r|\n)([\s\S]*)$")
 ROLES = {"system": "system", "user": "user", "model": "assistant"}
@@ -94,8 +94,8 @@ class _Converter:
         self.fragments: dict[str, tuple[str, list[tuple[str, str]], dict[str, Shape]]] = {}
         self.partial_stack: list[str] = []
         self.fragment_names: dict[str, str] = {}  # partial → its fragment's name
-        self.compared: list[tuple[Shape, Shape]] = []
-        self.descriptions: dict[str, str] = {}  # input → its schema description, kept as a comment  # values compared by ifEquals/unlessEquals
+        self.compared: list[tuple[Shape, Shape]] = []  # values compared by ifEquals/unlessEquals
+        self.descriptions: dict[str, str] = {}  # input → its schema description, kept as a comment
 
     # --- front matter ------------------------------------------------------------------
     def run(self) -> Conversion:
@@ -145,8 +145,19 @@ class _Converter:
         return at
 
     def _key_offset(self, key: str) -> int:
-        m = re.search(rf"^\s*{re.escape(key)}\s*:", self.text, re.M)
-        return m.start() + len(m.group(0)) - len(m.group(0).lstrip()) if m else 0
+        return key_offset(self.text, key)
+
+    def _mapping(self, front: dict, key: str, *inner: str) -> dict:
+        """front[key][inner…] as a mapping ({} when absent); InteropError when it is something else."""
+        value: Any = front
+        for part in (key, *inner):
+            value = value.get(part) if isinstance(value, dict) else None
+            if value is None:
+                return {}
+            if not isinstance(value, dict):
+                raise InteropError(self._key_offset(part), f"`{'.'.join((key, *inner))}` must be a mapping",
+                                   "write `key: value` pairs under it", len(part))
+        return value
 
     def _front(self, front: dict, files: dict[str, str]) -> None:
         mod = self.module
@@ -160,8 +171,11 @@ class _Converter:
         mod.front.append("# owner: name@example.com (who approves the wording), then remove the `#`")
         model: dict[str, Any] = {}
         if front.get("model") is not None:
-            model["name"] = str(front["model"])
-        for key, value in (front.get("config") or {}).items():
+            if not isinstance(front["model"], str):
+                raise InteropError(self._key_offset("model"), "`model` must be a model name",
+                                   "write `model: provider/name`", 5)
+            model["name"] = front["model"]
+        for key, value in self._mapping(front, "config").items():
             if key not in CONFIG_KEYS:
                 raise InteropError(self._key_offset(key), f"the model setting `config.{key}` has no promptc equivalent",
                                    f"promptc's model settings are {', '.join(sorted(CONFIG_KEYS))} "
@@ -179,8 +193,8 @@ class _Converter:
             mod.header.append("# Dotprompt metadata promptc does not use (kept here for reference):")
             mod.header += [f"#   {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in kept.items()]
         self._tools(front)
-        inputs = front.get("input") or {}
-        defaults = {**(inputs.get("default") or {}), **self.defaults} if isinstance(inputs, dict) else dict(self.defaults)
+        inputs = self._mapping(front, "input")
+        defaults = {**self._mapping(front, "input", "default"), **self.defaults}
         self.default_values = defaults
         resolve = self.schemas.get
         if isinstance(inputs, dict) and inputs.get("schema") is not None:
@@ -194,7 +208,11 @@ class _Converter:
                                    "declare the input as an object of named fields (`name: string`)", 6)
             required = set(schema.get("required") or [])
             self.declared = {}
-            for name, sub in (schema.get("properties") or {}).items():
+            try:
+                props = object_properties(schema)
+            except SchemaError as exc:
+                raise InteropError(at, f"input schema: {exc.message}", exc.hint, 6) from None
+            for name, sub in props.items():
                 try:
                     ty = to_type(sub, name)
                 except SchemaError as exc:
@@ -203,7 +221,7 @@ class _Converter:
                 self.declared[name] = ty + ("?" if optional else "")
                 if isinstance(sub, dict) and sub.get("description"):
                     self.descriptions[name] = " ".join(str(sub["description"]).split())
-        output = front.get("output") or {}
+        output = self._mapping(front, "output")
         if isinstance(output, dict) and (output.get("schema") is not None or output.get("format") == "json"):
             at = self._key_offset("output")
             try:
@@ -218,8 +236,16 @@ class _Converter:
                                "promptc outputs are `text` or `json`", 6)
 
     def _tools(self, front: dict) -> None:
-        defs = {d.get("name"): d for d in front.get("toolDefs") or [] if isinstance(d, dict)}
-        for name in [*(front.get("tools") or []), *[n for n in defs if n not in (front.get("tools") or [])]]:
+        for key in ("tools", "toolDefs"):
+            if front.get(key) is not None and not isinstance(front[key], list):
+                raise InteropError(self._key_offset(key), f"`{key}` must be a list", f"write `{key}:` with `- ` items",
+                                   len(key))
+        defs = {str(d.get("name")): d for d in front.get("toolDefs") or [] if isinstance(d, dict)}
+        named = [str(n) for n in front.get("tools") or []]
+        for name in [*named, *[n for n in defs if n not in named]]:
+            if not IDENT.match(name):
+                raise InteropError(self._key_offset("tools"), f"the tool name `{name}` is not a promptc name",
+                                   "rename it to letters, digits and `_`", 5)
             if name not in defs:
                 raise InteropError(self._key_offset("tools"), f"the tool `{name}` is defined in code, not in this file",
                                    f"declare it in the module: `tool {name}(param: type) \"what it does\"`", 5)
@@ -228,7 +254,7 @@ class _Converter:
                 schema = to_json_schema(d.get("inputSchema") or {"type": "object", "properties": {}})
                 params = []
                 required = set((schema or {}).get("required") or [])
-                for p, sub in ((schema or {}).get("properties") or {}).items():
+                for p, sub in object_properties(schema, name).items():
                     ty = to_type(sub, p)
                     params.append(f"{p}: {ty}{'' if p in required or ty.endswith('?') else '?'}")
             except SchemaError as exc:

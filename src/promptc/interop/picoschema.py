@@ -39,6 +39,8 @@ def to_json_schema(schema: Any, resolve: Callable[[str], dict | None] = lambda n
         return schema
     if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
         return {**schema, "type": "object"}
+    if isinstance(schema, dict) and "properties" in schema:
+        object_properties(schema)  # raises: malformed properties
     return _pico(schema, resolve, "")
 
 
@@ -110,6 +112,17 @@ _IGNORED = {"description", "title", "$schema", "examples", "default", "$comment"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+def object_properties(schema: Any, key: str = "") -> dict:
+    """The `properties` of an object schema ({} when it has none); SchemaError when malformed."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if props is None:
+        return {}
+    if not isinstance(props, dict):
+        raise SchemaError(f"the `properties` of `{key or 'the schema'}` are not a mapping",
+                          "write `properties: {name: {type: …}}`", key)
+    return props
+
+
 def to_type(schema: Any, key: str = "") -> str:
     """promptc's type syntax for a JSON Schema, or SchemaError for what it cannot say."""
     if not isinstance(schema, dict):
@@ -158,7 +171,7 @@ def to_type(schema: Any, key: str = "") -> str:
     elif kinds == "array":
         out = f"list[{to_type(schema.get('items', {}), key + '[]')}]" + suffix
     elif kinds == "object" or (kinds is None and "properties" in schema):
-        props = schema.get("properties") or {}
+        props = object_properties(schema, key)
         extra = schema.get("additionalProperties")
         if not props and isinstance(extra, dict):
             out = f"map[{to_type(extra, key + '.*')}]"

@@ -20,7 +20,7 @@ from jinja2.exceptions import TemplateSyntaxError
 
 from ..importer import block_source, string_literal
 from ..semantic.portability import unknown_tag_hint
-from .common import IDENT, InteropError, Module, add_samples, shape_type, value_source
+from .common import IDENT, InteropError, Module, add_samples, key_offset, name_offset, shape_type, value_source
 from .dotprompt import Conversion
 from .jinja import Segment, State, check, environment, line_start, template_parts
 from .linebreaks import Unstrippable, flatten, mirror, strip_end, tree
@@ -101,9 +101,12 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
     return Conversion(module.source(), None, files, names)
 
 
-def _key_offset(text: str, key: str) -> int:
-    m = re.search(rf"^\s*-?\s*{re.escape(key)}\s*:", text, re.M)
-    return m.start() + len(m.group(0)) - len(m.group(0).lstrip(" -")) if m else 0
+def _shaped(text: str, front: dict, key: str, kinds: tuple[type, ...], what: str) -> Any:
+    """front[key] (None when absent) when it has one of `kinds`; InteropError otherwise."""
+    value = front.get(key)
+    if value is not None and not isinstance(value, kinds):
+        raise InteropError(key_offset(text, key), f"`{key}` must be {what}", f"write `{key}:` as {what}", len(key))
+    return value
 
 
 def _front(text: str, front: dict, module: Module, module_name: str, origin: str,
@@ -114,7 +117,14 @@ def _front(text: str, front: dict, module: Module, module_name: str, origin: str
     else:
         module.front.append("# purpose: say in one sentence what this prompt is for, then remove the `#`")
     module.front.append("# owner: name@example.com (who approves the wording), then remove the `#`")
-    model_doc = front.get("model")
+    model_doc = _shaped(text, front, "model", (str, dict), "a model id or a mapping")
+    for key in ("options", "parameters", "configuration"):
+        if isinstance(model_doc, dict):
+            _shaped(text, model_doc, key, (dict,), "a mapping")
+    _shaped(text, front, "inputs", (list, dict), "a list of properties")
+    _shaped(text, front, "outputs", (list, dict), "a list of properties")
+    _shaped(text, front, "tools", (list,), "a list of tools")
+    _shaped(text, front, "template", (str, dict), "a format name or a mapping")
     model: dict[str, Any] = {}
     kept: dict[str, Any] = {}
     if isinstance(model_doc, str):
@@ -128,13 +138,13 @@ def _front(text: str, front: dict, module: Module, module_name: str, origin: str
             model["provider"] = str(model_doc["provider"])
         api = model_doc.get("apiType") or model_doc.get("api")
         if api not in (None, "chat"):
-            raise InteropError(_key_offset(text, "apiType" if "apiType" in model_doc else "api"),
+            raise InteropError(key_offset(text, "apiType" if "apiType" in model_doc else "api"),
                                f"`{api}` models take no chat messages; promptc prompts are chat messages",
                                "import only chat prompts", 7)
         options = {**(model_doc.get("parameters") or {}), **(model_doc.get("options") or {})}
         for key, value in options.items():
             if key not in OPTIONS:
-                raise InteropError(_key_offset(text, key), f"the model option `{key}` has no promptc equivalent",
+                raise InteropError(key_offset(text, key), f"the model option `{key}` has no promptc equivalent",
                                    "promptc's model settings are temperature, max_tokens, top_p, stop, seed, "
                                    "frequency_penalty, presence_penalty; remove it", len(key))
             model[OPTIONS[key]] = value
@@ -147,7 +157,7 @@ def _front(text: str, front: dict, module: Module, module_name: str, origin: str
     kind = template if isinstance(template, str) else ((template or {}).get("format") or {}).get("kind", "jinja2") \
         if isinstance((template or {}).get("format"), dict) else (template or {}).get("format", "jinja2")
     if kind not in (None, "jinja2"):
-        raise InteropError(_key_offset(text, "format" if isinstance(template, dict) else "template"),
+        raise InteropError(key_offset(text, "format" if isinstance(template, dict) else "template"),
                            f"the template format `{kind}`: the importer reads Jinja2 templates",
                            "convert the template to Jinja2 (`template: jinja2`) first", 6)
     module.header.append(f"# Imported from {origin} by `promptc import`." if origin
@@ -166,13 +176,22 @@ def _front(text: str, front: dict, module: Module, module_name: str, origin: str
         files[path] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
         module.output = f'output json "{path}"'
     for tool in front.get("tools") or []:
+        if not isinstance(tool, dict):
+            raise InteropError(key_offset(text, "tools"), "each tool must be a mapping",
+                               "write `- name: …` with `kind`, `description` and `parameters`", 5)
         module.tools.append(_tool(text, tool))
     return declared, defaults, descriptions
 
 
-def _property_list(doc: Any) -> list[dict]:
+def _property_list(doc: Any, text: str = "", key: str = "inputs") -> list[dict]:
+    """Prompty properties, given as a list of mappings or a mapping of name → property (or of
+    name → default value); InteropError for an item that is neither."""
     if isinstance(doc, list):
-        return [p for p in doc if isinstance(p, dict)]
+        for p in doc:
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+                raise InteropError(key_offset(text, key), f"an item of `{key}` is not a named property",
+                                   "write `- name: …` with `kind:` (and `default:`, `description:`)", len(key))
+        return doc
     if isinstance(doc, dict):
         out = []
         for name, p in doc.items():
@@ -199,22 +218,28 @@ def _property_type(text: str, p: dict, where: str) -> str | None:
     name = str(p.get("name"))
     kind = _kind_of(p)
     if kind in RICH:
-        raise InteropError(_key_offset(text, "name") if False else _name_offset(text, name),
+        raise InteropError(key_offset(text, "name") if False else name_offset(text, name),
                            f"`{name}` is a `{kind}` input, which Prompty turns into "
                            f"{'messages' if kind == 'thread' else 'a media part'}; promptc inputs are values in text",
                            "declare it as a string or a list and render it in the text", len(name))
     values = p.get("enumValues") or p.get("enum")
+    if values is not None and not isinstance(values, list):
+        raise InteropError(name_offset(text, name), f"the enum values of `{name}` are not a list",
+                           "write `enumValues: [a, b]`", len(name))
     if values:
         if not all(isinstance(v, str) for v in values):
-            raise InteropError(_name_offset(text, name), f"`{name}` has enum values that are not strings",
+            raise InteropError(name_offset(text, name), f"`{name}` has enum values that are not strings",
                                "use string values, or drop the enum", len(name))
         return " | ".join(json.dumps(v, ensure_ascii=False) for v in values)
     if kind in KINDS:
         return KINDS[kind]
     if kind in ("array", "object", None):
+        if p.get("properties") is not None and not isinstance(p["properties"], (list, dict)):
+            raise InteropError(name_offset(text, name), f"the properties of `{name}` are not a list",
+                               "write `properties:` with `- name: …` items", len(name))
         if isinstance(p.get("properties"), (list, dict)) and kind == "object":
             fields = []
-            for sub in _property_list(p["properties"]):
+            for sub in _property_list(p["properties"], text, name):
                 ty = _property_type(text, sub, where) or "str"
                 fields.append(f"{sub['name']}: {ty}{'' if sub.get('required') else '?'}")
             return "{" + ", ".join(fields) + "}"
@@ -222,16 +247,8 @@ def _property_type(text: str, p: dict, where: str) -> str | None:
             inner = _property_type(text, {"name": name, **p["items"]}, where)
             return f"list[{inner}]" if inner else None
         return None
-    raise InteropError(_name_offset(text, name), f"`{name}` has the kind `{kind}`, which promptc cannot declare",
+    raise InteropError(name_offset(text, name), f"`{name}` has the kind `{kind}`, which promptc cannot declare",
                        "use string, integer, float, boolean, array or object", len(name))
-
-
-def _name_offset(text: str, name: str) -> int:
-    for pattern in (rf"^\s*-\s*name\s*:\s*[\"']?{re.escape(name)}\b", rf"^\s*{re.escape(name)}\s*:"):
-        m = re.search(pattern, text, re.M)
-        if m:
-            return m.start() + len(m.group(0)) - len(m.group(0).lstrip(" -"))
-    return 0
 
 
 def _properties(text: str, doc: Any, where: str) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
@@ -239,12 +256,12 @@ def _properties(text: str, doc: Any, where: str) -> tuple[dict[str, str], dict[s
     declared: dict[str, str] = {}
     defaults: dict[str, Any] = {}
     descriptions: dict[str, str] = {}
-    for p in _property_list(doc):
+    for p in _property_list(doc, text, where):
         if p.get("description"):
             descriptions[str(p.get("name"))] = " ".join(str(p["description"]).split())
         name = str(p.get("name"))
         if not IDENT.match(name) or name in ("loop", "tools"):
-            raise InteropError(_name_offset(text, name), f"the input name `{name}` is not a promptc name",
+            raise InteropError(name_offset(text, name), f"the input name `{name}` is not a promptc name",
                                "rename it to letters, digits and `_`", len(name))
         ty = _property_type(text, p, where)
         if "default" in p:
@@ -257,6 +274,10 @@ def _properties(text: str, doc: Any, where: str) -> tuple[dict[str, str], dict[s
 
 def _json_property(text: str, p: dict) -> dict:
     kind = _kind_of(p) or "string"
+    if kind not in (*KINDS, "array", "object"):
+        raise InteropError(name_offset(text, str(p.get("name"))), f"the output `{p.get('name')}` has the kind "
+                           f"`{kind}`, which a JSON output cannot have", "use string, integer, float, boolean, array "
+                           "or object", len(str(p.get("name"))))
     schema: dict[str, Any] = {"type": {"float": "number"}.get(kind, kind)}
     if p.get("description"):
         schema["description"] = p["description"]
@@ -270,7 +291,7 @@ def _json_property(text: str, p: dict) -> dict:
 
 
 def _output_schema(text: str, doc: Any) -> dict:
-    props = _property_list(doc)
+    props = _property_list(doc, text, "outputs")
     return {"type": "object",
             "properties": {str(p["name"]): _json_property(text, p) for p in props},
             "required": [str(p["name"]) for p in props if p.get("required", True)],
@@ -278,23 +299,29 @@ def _output_schema(text: str, doc: Any) -> dict:
 
 
 def _tool(text: str, tool: Any) -> str:
-    name = str((tool or {}).get("name"))
+    name = tool.get("name") if isinstance(tool.get("name"), str) else ""
+    if not IDENT.match(name):
+        raise InteropError(key_offset(text, "tools"), f"the tool name `{name}` is not a promptc name",
+                           "give each tool a `name:` of letters, digits and `_`", 5)
     kind = (tool or {}).get("kind", "function")
     if kind != "function":
-        raise InteropError(_name_offset(text, name), f"the `{kind}` tool `{name}` is served by Prompty's runtime",
+        raise InteropError(name_offset(text, name), f"the `{kind}` tool `{name}` is served by Prompty's runtime",
                            f"declare it as a function: `tool {name}(param: type) \"what it does\"`", len(name))
     if tool.get("bindings"):
-        raise InteropError(_name_offset(text, name), f"the tool `{name}` binds parameters at run time",
+        raise InteropError(name_offset(text, name), f"the tool `{name}` binds parameters at run time",
                            "remove the bindings and pass those values in your tool code", len(name))
     params = []
     parameters = tool.get("parameters") or {}
     if isinstance(parameters, dict) and "properties" in parameters:
         parameters = parameters["properties"]
-    for p in _property_list(parameters):
+    if not isinstance(parameters, (list, dict)):
+        raise InteropError(name_offset(text, name), f"the parameters of the tool `{name}` are not a list",
+                           "write `parameters:` with `- name: …, kind: …` items", len(name))
+    for p in _property_list(parameters, text, "parameters"):
         try:
             ty = _property_type(text, p, "tools") or to_type({"type": _kind_of(p)}, str(p["name"]))
         except SchemaError as exc:
-            raise InteropError(_name_offset(text, str(p["name"])), exc.message, exc.hint) from None
+            raise InteropError(name_offset(text, str(p["name"])), exc.message, exc.hint) from None
         default = f" = {value_source(p['default'])}" if "default" in p else ""
         params.append(f"{p['name']}: {ty}{'' if p.get('required') or default else '?'}{default}")
     desc = f" {string_literal(str(tool['description']))}" if tool.get("description") else ""
