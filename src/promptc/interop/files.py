@@ -63,13 +63,15 @@ def _refuse_existing(paths: list[Path]) -> None:
 
 def _write_new(path: Path, text: str) -> None:
     """Create `path` with `text`, atomically, never replacing a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8", newline="\n")
         os.link(tmp, path)  # fails if `path` appeared meanwhile
     except FileExistsError:
         raise driver.UsageError(f"`{path}` already exists; promptc import never overwrites a file") from None
+    except OSError as exc:
+        raise driver.UsageError(f"cannot write `{path}`: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -80,6 +82,7 @@ def import_files(files: list[Path], out: Path | None, name: str | None) -> bool:
     from . import foreign_format
 
     failed = False
+    converted = 0
     for file in files:
         if not file.is_file():
             raise driver.UsageError(f"`{file}` does not exist" if not file.exists() else f"`{file}` is not a file")
@@ -121,9 +124,10 @@ def import_files(files: list[Path], out: Path | None, name: str | None) -> bool:
             _write_new(target.root / rel, content)
             written.append(target.root / rel)
         click.echo(f"created {', '.join(map(str, written))} (from {kind} {file})")
+        converted += 1
         if conversion.inputs:
             click.echo(f"inputs: {', '.join(conversion.inputs)}", err=True)
-    if not failed:
+    if converted and not failed:
         click.echo("Next: fill in `owner:` in the front matter, then `promptc check`.", err=True)
     return failed
 
