@@ -96,12 +96,22 @@ def check(paths: tuple[Path, ...], fmt: str | None, quiet: bool) -> None:
     fmt = fmt or default_format()
     first = paths[0] if paths else None
     project = driver.open_project(first)
+    from .interop import is_foreign_file
+
+    foreign = [p for p in paths if is_foreign_file(Path(p))]
     plain = [p for p in paths if is_plain(p)]
-    modules = [p for p in paths if not is_plain(p)]
+    modules = [p for p in paths if not is_plain(p) and p not in foreign]
     diagnostics: list[Diagnostic] = []
     sources: dict = {}
     checked = 0
-    if modules or not plain:
+    if foreign:
+        from .interop import foreign_diagnostics
+
+        found, shown = foreign_diagnostics(project, foreign)
+        diagnostics.extend(found)
+        sources.update(shown)
+        checked += len(foreign)
+    if modules or not (plain or foreign):
         targets = None
         if modules and not (len(modules) == 1 and Path(modules[0]).resolve() == project.root):
             targets = list(modules)
@@ -209,57 +219,31 @@ def fmt_command(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
 
 
 @main.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path),
-              help="Where to write the module [default: FILE with the suffix .prompt, or the module NAME "
-                   "under the project's first source root].")
-@click.option("--name", help="The module name, such as support.answer; it places the file under the "
-                             "project's first source root.")
+              help="Where to write the module (one FILE only) [default: FILE with the suffix .prompt; for a "
+                   "Dotprompt file, its name under the project's first source root].")
+@click.option("--name", help="The module name, such as support.answer (one FILE only); it places the file under "
+                             "the project's first source root.")
 @_guard
-def import_command(file: Path, out: Path | None, name: str | None) -> None:
-    """Turn a plain prompt file (FILE.txt, FILE.md) into a .prompt module.
+def import_command(files: tuple[Path, ...], out: Path | None, name: str | None) -> None:
+    """Turn prompt files into .prompt modules: Dotprompt, Prompty or plain text.
 
-    Placeholders {x}, {{x}}, ${x} and <X_Y> become inputs; everything else is kept as
-    literal text of one system message, which renders exactly the original text (without
-    the file's final newline). An existing file is never overwritten.
+    The format is recognised by content. A Dotprompt file (Genkit's .prompt) or a Prompty
+    file (.prompty) keeps its model settings, typed inputs, output schema, tools and
+    messages; its partials (`_name.prompt` beside it) become fragments of a sibling module.
+    Anything the file says that promptc cannot express exactly is an error at its line.
+    A plain file (.txt, .md): placeholders {x}, {{x}}, ${x} and <X_Y> become inputs and the
+    rest is one system message that renders exactly the original text. An existing file is
+    never overwritten.
     """
-    import re
+    from .interop.files import import_files
 
-    from .importer import convert
-    from .source import DecodeError
-
-    if not file.is_file():
-        raise driver.UsageError(f"`{file}` does not exist" if not file.exists() else f"`{file}` is not a file")
-    if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", name):
-        raise driver.UsageError(f"`{name}` is not a module name; write names such as `support.answer`")
-    if out is None and name is not None:
-        project = driver.open_project(file)
-        out = project.source_roots[0].joinpath(*name.split(".")).with_suffix(".prompt")
-    elif out is None:
-        out = file.with_suffix(".prompt")
-    if out.suffix != ".prompt":
-        raise driver.UsageError(f"`{out}` must end in .prompt to be a module")
-    if out.exists():
-        raise driver.UsageError(f"`{out}` already exists; promptc import never overwrites a file "
-                                "(choose another path with --out, or remove it)")
-    try:
-        imported = convert(file.read_bytes(), origin=file.name)
-    except DecodeError as exc:
-        raise driver.UsageError(f"{file}:{exc.line}:{exc.column}: {exc.reason}; save the file as UTF-8") from None
-    except OSError as exc:
-        raise driver.UsageError(f"cannot read `{file}`: {exc.strerror or exc}") from None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(imported.source)
-    except FileExistsError:
-        raise driver.UsageError(f"`{out}` already exists; promptc import never overwrites a file") from None
-    except OSError as exc:
-        raise driver.UsageError(f"cannot write `{out}`: {exc.strerror or exc}") from None
-    click.echo(f"created {out}")
-    if imported.inputs:
-        click.echo(f"inputs: {', '.join(imported.inputs)}", err=True)
-    click.echo("Next: fill in `purpose:` in its front matter, then `promptc check`.", err=True)
+    if len(files) > 1 and (out is not None or name is not None):
+        raise driver.UsageError("--out and --name name one module: give one FILE with them")
+    failed = import_files(list(files), out, name)
+    if failed:
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.command()
@@ -421,9 +405,12 @@ def tokens_command(name: str | None, project_dir: Path | None, fmt: str) -> None
 
 @main.command("export")
 @click.argument("name", required=False, shell_complete=complete_prompt)
-@click.option("--format", "fmt", type=click.Choice(["openai", "anthropic", "promptfoo"]), required=True,
+@click.option("--format", "fmt", type=click.Choice(["openai", "anthropic", "promptfoo", "dotprompt", "prompty",
+                                                   "github-models"]), required=True,
               help="openai: a Chat Completions request body; anthropic: a Messages request body; "
-                   "promptfoo: a promptfoo config (YAML) for the project's prompts.")
+                   "promptfoo: a promptfoo config (YAML) for the project's prompts; dotprompt, prompty, "
+                   "github-models: the prompt NAME as a Dotprompt .prompt, a .prompty or a GitHub Models "
+                   ".prompt.yml file (with testData from its eval dataset).")
 @click.option("--inputs", "inputs_file", type=click.Path(path_type=Path, allow_dash=True),
               help="openai, anthropic: a JSON file with the inputs (an object), or - for stdin; omit for none.")
 @click.option("--project", "project_dir", type=click.Path(path_type=Path), help="The project directory.")
@@ -434,7 +421,9 @@ def export_command(name: str | None, fmt: str, inputs_file: Path | None, project
     """Export the prompt NAME as the request body an API expects (--format openai or
     anthropic, rendered with --inputs), or the project's prompts as a promptfoo config
     (--format promptfoo; NAME limits it to one prompt), with tests from each prompt's
-    `eval:` JSONL dataset. Notes on what an API cannot take go to stderr.
+    `eval:` JSONL dataset, or as another tool's prompt file (--format dotprompt, prompty,
+    github-models), which renders the same messages in that tool. What a format cannot
+    express exactly is an error; notes on what it says differently go to stderr.
     """
     from .export import ExportError, anthropic_body, openai_body
     from .runtime import PromptcRuntimeError
@@ -451,6 +440,19 @@ def export_command(name: str | None, fmt: str, inputs_file: Path | None, project
         if not bundles:
             raise driver.UsageError("the project defines no prompts")
         text, notes = promptfoo_config(bundles, project.root, project.config.project.name)
+    elif fmt in ("dotprompt", "prompty", "github-models"):
+        from .interop.export import export_file
+
+        if not name:
+            raise driver.UsageError(f"--format {fmt} needs the NAME of a prompt")
+        if inputs_file is not None:
+            raise driver.UsageError(f"--inputs does not apply to --format {fmt}: the file keeps its placeholders")
+        bundle = driver.find_bundle(_compiled_or_exit(project), name)
+        try:
+            text, notes = export_file(bundle, fmt, project.root)
+        except ExportError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_FINDINGS)
     else:
         if not name:
             raise driver.UsageError(f"--format {fmt} needs the NAME of a prompt")

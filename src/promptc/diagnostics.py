@@ -83,6 +83,9 @@ _CODE_LIST: tuple[Code, ...] = (
     Code("PC406", "bundle-conflict", "A bundle file already exists with different content."),
     Code("PC407", "version-decreased", "The version is lower than the locked one."),
     Code("PC408", "invalid-lock", "promptc.lock cannot be read."),
+    # Other formats
+    Code("PC601", "foreign-format", "The file is a Dotprompt or Prompty file, not a promptc module."),
+    Code("PC602", "not-importable", "A construct of a Dotprompt or Prompty file has no faithful promptc form."),
 )
 
 CODES: Mapping[str, Code] = {c.name: c for c in _CODE_LIST}

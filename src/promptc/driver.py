@@ -201,9 +201,32 @@ def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
         diagnostics.extend(module_diags)
         if bundle is not None and name in wanted:
             bundles[name] = bundle
+    diagnostics = _name_foreign_files(graph, diagnostics)
     if plan.index is not None:
         diagnostics = with_import_hints(diagnostics, plan.index)
     return CompileResult(project, graph, program, bundles, sorted_diagnostics(_with_chains(graph, roots, diagnostics)))
+
+
+def _name_foreign_files(graph: ModuleGraph, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """A Dotprompt or Prompty file among the modules gets one finding that says what it is and
+    how to import it, in place of the syntax errors it would otherwise produce."""
+    from .interop import foreign_format
+
+    failing = {d.span.file for d in diagnostics if d.is_error and d.span is not None}
+    foreign = {}
+    for src in graph.sources.values():
+        if src.path in failing:
+            kind = foreign_format(src.text, src.path)
+            if kind:
+                foreign[src.path] = kind
+    if not foreign:
+        return diagnostics
+    kept = [d for d in diagnostics if d.span is None or d.span.file not in foreign]
+    for path, kind in sorted(foreign.items()):
+        kept.append(diag("foreign-format", f"`{path}` is a {kind} file, not a promptc module", Span.point(path, 1, 1),
+                         notes=(f"convert it with `promptc import {path} --out NEW.prompt` (then remove or move "
+                                "the original out of the source roots)",)))
+    return kept
 
 
 PARALLEL_MIN = 64  # below this many prompts, worker start-up costs more than it saves

@@ -123,36 +123,70 @@ def _escape_literal(text: str) -> list[tuple[str, str]]:
 
 def body_source(text: str, placeholders: list[Placeholder]) -> str:
     """The text of a text block that renders `text`, with `placeholders` as variables."""
-    if not text:
-        return ""
-    if not text.strip() and not placeholders:
-        return _expr(text)
-    # Whitespace the text-block rules would drop, kept as string expressions.
-    lead_len = len(text) - len(text.lstrip())
-    trail_len = len(text) - len(text.rstrip())
-    # (Placeholders never start or end in whitespace, so they lie between the two.)
-    lead, trail = text[:lead_len], text[len(text) - trail_len:]
-    lead_expr = lead[:lead.rfind("\n") + 1]  # leading blank lines
-    trail_expr = trail[trail.find("\n"):] if "\n" in trail else ""  # trailing blank lines
-    start, end = len(lead_expr), len(text) - len(trail_expr)
-
     parts: list[tuple[str, str]] = []
-    if lead_expr:
-        parts.append(("expr", _expr(lead_expr)))
-    at = start
+    at = 0
     for p in placeholders:
-        parts.extend(_escape_literal(text[at:p.start]))
+        parts.append(("lit", text[at:p.start]))
         parts.append(("expr", "{{ " + p.name + " }}"))
         at = p.end
-    parts.extend(_escape_literal(text[at:end]))
-    if trail_expr:
-        parts.append(("expr", _expr(trail_expr)))
+    parts.append(("lit", text[at:]))
+    return block_source(parts)
 
-    # A literal `{` right before an expression would merge with its `{{`.
-    fixed: list[tuple[str, str]] = []
+
+def block_source(parts: list[tuple[str, str]]) -> str:
+    """The text of a text block that renders exactly the concatenation of `parts`:
+    ("lit", text) is literal text, ("expr", "{{ … }}") and ("tag", "{% … %}") template code.
+
+    Whatever the text-block rules (leading and trailing blank lines, common indentation) or
+    the template's block-tag rules (the newline after a tag, the indentation before one)
+    would remove is written as a string expression, so nothing is lost.
+    """
+    parts = [(k, v) for k, v in parts if k != "lit" or v]
+    if not parts:
+        return ""
+    if all(k == "lit" for k, _ in parts) and not "".join(v for _, v in parts).strip():
+        return _expr("".join(v for _, v in parts))
+    out: list[tuple[str, str]] = []
+    last = len(parts) - 1
     for i, (kind, value) in enumerate(parts):
-        nxt = parts[i + 1][0] if i + 1 < len(parts) else None
-        if kind == "lit" and nxt == "expr" and value.endswith("{"):
+        if kind != "lit":
+            out.append((kind, value))
+            continue
+        prev = parts[i - 1][0] if i > 0 else None
+        nxt = parts[i + 1][0] if i < last else None
+        head: list[tuple[str, str]] = []
+        tail: list[tuple[str, str]] = []
+        if i == 0:  # leading blank lines
+            lead = value[: len(value) - len(value.lstrip())]
+            lead = lead[: lead.rfind("\n") + 1]
+            if lead:
+                head.append(("expr", _expr(lead)))
+                value = value[len(lead):]
+        elif prev == "tag" and value.startswith("\n"):  # a tag swallows the newline after it
+            head.append(("expr", _expr("\n")))
+            value = value[1:]
+        if i == last:  # trailing blank lines
+            trail = value[len(value.rstrip()):]
+            trail = trail[trail.find("\n"):] if "\n" in trail else ""
+            if trail and value.strip():
+                tail.insert(0, ("expr", _expr(trail)))
+                value = value[: len(value) - len(trail)]
+            elif trail:  # whitespace only, after code
+                tail.insert(0, ("expr", _expr(value)))
+                value = ""
+        elif nxt == "tag":  # a tag swallows the indentation before it on its line
+            m = re.search(r"[ \t]+\Z", value)
+            if m and (value[: m.start()].endswith("\n") or (m.start() == 0 and i == 0 and not head)):
+                tail.insert(0, ("expr", _expr(m.group(0))))
+                value = value[: m.start()]
+        out.extend(head)
+        out.extend(_escape_literal(value) if value else [])
+        out.extend(tail)
+    # A literal `{` right before code would merge with its `{{` or `{%`.
+    fixed: list[tuple[str, str]] = []
+    for i, (kind, value) in enumerate(out):
+        nxt = out[i + 1][0] if i + 1 < len(out) else None
+        if kind == "lit" and nxt in ("expr", "tag") and value.endswith("{"):
             if value[:-1]:
                 fixed.append(("lit", value[:-1]))
             fixed.append(("expr", _expr("{")))
@@ -161,11 +195,12 @@ def body_source(text: str, placeholders: list[Placeholder]) -> str:
     body = "".join(value for _, value in fixed)
     # Indentation common to every line (when the first line is not already an expression).
     lines = body.split("\n")
-    if (common_margin(lines) or 0) > 0:
+    if (common_margin(lines) or 0) > 0 or lines[0][:1] in (" ", "\t"):
         first = lines[0]
         indent = first[: len(first) - len(first.lstrip(" \t"))]
-        lines[0] = _expr(indent) + first[len(indent):]
-        body = "\n".join(lines)
+        if indent:
+            lines[0] = _expr(indent) + first[len(indent):]
+            body = "\n".join(lines)
     return body
 
 

@@ -12,6 +12,9 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isDotprompt } = require("./dotprompt.js") as { isDotprompt: (text: string) => boolean };
+
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
 
@@ -106,8 +109,18 @@ async function stopClient(): Promise<void> {
   }
 }
 
+// Dotprompt (Genkit) also names its files `.prompt`: such a document is handed back to
+// Handlebars instead of being checked as a promptc module (`promptc import` converts it).
+async function releaseDotprompt(document: vscode.TextDocument): Promise<void> {
+  if (document.languageId === "promptc" && isDotprompt(document.getText())) {
+    await vscode.languages.setTextDocumentLanguage(document, "handlebars");
+  }
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  for (const document of vscode.workspace.textDocuments) await releaseDotprompt(document);
   context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument((document) => void releaseDotprompt(document)),
     vscode.commands.registerCommand("promptc.restartServer", async () => {
       await stopClient();
       await startClient(context);

@@ -121,6 +121,10 @@ class _Translator:
         s = self.expr(e, env)
         return s if e["kind"] in ("var", "const") or (e["kind"] == "filter" and e["name"] == "default") else f"({s})"
 
+    def iterable(self, e: dict, env: dict) -> str:
+        """The list a `for` runs over."""
+        return self.atom(e, env)
+
     def test(self, e: dict, env: dict) -> str:
         """An expression in a condition: lists and objects are tested by their length."""
         if self._types(e, env) & {"array", "object"} and e["kind"] in ("var", "filter"):
@@ -157,7 +161,7 @@ class _Translator:
             elif kind == "for":
                 iterated = self._schema(n["iter"], env)
                 inner = {**env, n["var"]: _items(iterated), "loop": {}}
-                out.append("{% for " + n["var"] + " in " + self.atom(n["iter"], env) + " %}")
+                out.append("{% for " + n["var"] + " in " + self.iterable(n["iter"], env) + " %}")
                 out.append(self.nodes(n["body"], inner))
                 out.append("{% endfor %}")
             else:
