@@ -19,7 +19,14 @@ Tables:
                                                           one row per response and signal, never updated
     decisions(rollout, seq, at, name, env, step, verdict, decision, context)
                                                           the guard's per-rollout decision log
-(`signals.py` reads and writes the last three.)
+    schema_version(id = 1, version, migrated_at)          which of `MIGRATIONS` the registry has
+(`signals.py` reads and writes signals, observations and decisions.)
+
+The schema is versioned: `MIGRATIONS` lists, in order, the statements that take a registry
+from one version to the next. Opening a registry for writing applies the ones it lacks, in
+one transaction under the backend's schema lock, and records the new version; a registry
+of a newer version than this code knows is refused, since this code would not keep what
+the newer one stored. A read-only open never changes the schema.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-from .model import GENESIS, Event, LabelState, RegistryError, utc_now
+from .. import __version__
+from .model import GENESIS, Event, LabelState, RegistryError, RegistryUsageError, utc_now
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS bundles (
@@ -65,6 +73,16 @@ SCHEMA = (
         step DOUBLE PRECISION, verdict TEXT NOT NULL, decision TEXT NOT NULL, context TEXT NOT NULL,
         PRIMARY KEY (rollout, seq))""",
 )
+
+#: The registry's schema, one entry per version: entry N holds the statements that take a
+#: registry from version N-1 to N. To change the schema, append an entry (a new table is one
+#: line: `("CREATE TABLE name (…)",),`); never edit a released one, registries have run it.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    SCHEMA,  # 1: the tables of the registries made before the schema had a version
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, migrated_at TEXT NOT NULL)"""
 
 _EVENT_COLUMNS = "seq, at, actor, kind, name, env, old_hash, new_hash, reason, data, prev, hash"
 
@@ -107,9 +125,49 @@ class Store(ABC):
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # -- the schema -------------------------------------------------------------------------
+
+    @abstractmethod
+    def _has_table(self, name: str) -> bool:
+        """Whether the database has this table."""
+
+    def schema_version(self) -> int:
+        """The registry's schema version: 0 for an empty database or a registry made before
+        the schema had a version (whose tables are those of version 1)."""
+        if not self._has_table("schema_version"):
+            return 0
+        rows = self._query("SELECT version FROM schema_version WHERE id = 1")
+        return int(rows[0][0]) if rows else 0
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise RegistryUsageError(
+                f"the registry {self.url} has schema version {version}, newer than this promptc "
+                f"{__version__} knows (up to {SCHEMA_VERSION}): a newer promptc wrote it; upgrade promptc "
+                "(`pip install -U promptc`) to use it")
+
+    def open_schema(self) -> None:
+        """On opening: refuse a registry newer than this code; bring an older one up to date
+        (unless read-only). An up-to-date registry costs one or two reads, no lock."""
+        version = self.schema_version()
+        self._refuse_newer(version)
+        if version < SCHEMA_VERSION and not self.readonly:
+            self.create_schema()
+
     def create_schema(self) -> None:
-        for statement in SCHEMA:
-            self._execute(statement)
+        """Apply the migrations the registry lacks and record its version. A backend calls
+        this inside a transaction holding its schema lock, so concurrent openers migrate once."""
+        version = self.schema_version()
+        self._refuse_newer(version)
+        if version == SCHEMA_VERSION:
+            return
+        for statements in MIGRATIONS[version:]:
+            for statement in statements:
+                self._execute(statement)
+        self._execute(VERSION_TABLE)
+        self._execute("INSERT INTO schema_version (id, version, migrated_at) VALUES (1, ?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at",
+                      (SCHEMA_VERSION, utc_now()))
 
     # -- reads ----------------------------------------------------------------------------
 
