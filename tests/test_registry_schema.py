@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from contextlib import closing
 from pathlib import Path
 
@@ -164,3 +165,29 @@ def test_the_first_migration_is_the_schema_before_versioning(tmp_path) -> None:
             v1.execute(statement)
         assert objects(v1) == objects(old), ("the first migration differs from the schema of registries made "
                                              "before versioning: append a migration to MIGRATIONS instead")
+
+
+def test_concurrent_openers_upgrade_an_old_registry_once(registry_url, monkeypatch) -> None:
+    _restore(registry_url, FIXTURE.read_text(encoding="utf-8"))
+    before = _rows(registry_url)
+    # A migration that fails when run twice: the openers must queue on the schema lock.
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS + (("CREATE TABLE once_only (id TEXT)",),))
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def open_once() -> None:
+        start.wait()
+        try:
+            open_store(registry_url).close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_once) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert _run(registry_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION + 1,)]
+    assert _rows(registry_url) == before

@@ -146,7 +146,10 @@ class PostgresStore(Store):
         return int(rows[0][0]) == len(SCHEMA_OBJECTS)
 
     def _has_table(self, name: str) -> bool:
-        return bool(self._query("SELECT to_regclass(?) IS NOT NULL", (name,))[0][0])
+        # The catalog read through this statement's snapshot, not `to_regclass`: its cache
+        # may not yet show a table another session created while this one waited for the lock.
+        return bool(self._query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
+                                "WHERE schemaname = current_schema() AND tablename = ?)", (name,))[0][0])
 
     def create_schema(self) -> None:
         # `CREATE … IF NOT EXISTS` is not safe against a concurrent creator in PostgreSQL (both
