@@ -7,7 +7,6 @@ diff like code.
 
 from __future__ import annotations
 
-import base64
 import random
 import re
 import shutil
@@ -26,12 +25,12 @@ from promptc.fmt.render import reindent_block
 from promptc.source import SourceFile
 from promptc.syntax.textblock import clean_text_block
 
-from . import txtar
+from . import goldens, txtar
 from .helpers import write_project
 
 ROOT = Path(__file__).parent.parent
 CASES = sorted((Path(__file__).parent / "fmt").glob("*.txtar"))
-GOLDEN_PROJECTS = sorted((Path(__file__).parent / "golden").glob("*.txtar"))
+GOLDEN_PROJECTS = goldens.cases()
 SHIPPED = sorted([*(ROOT / "examples").rglob("*.prompt"), *(ROOT / "stdlib").rglob("*.prompt")])
 
 
@@ -63,7 +62,7 @@ def _golden_modules() -> list[tuple[str, str]]:
     for case in GOLDEN_PROJECTS:
         for name, text in txtar.loads(case.read_text(encoding="utf-8")).files.items():
             if name.endswith(".prompt"):
-                out.append((f"{case.stem}:{name}", text))
+                out.append((f"{goldens.case_id(case)}:{name}", text))
     return out
 
 
@@ -112,22 +111,10 @@ def _format_tree(root: Path) -> int:
     return changed
 
 
-def _materialise(archive: txtar.Archive, root: Path) -> None:
-    for name, text in archive.files.items():
-        if name.startswith("expect") or name == "args":
-            continue
-        path = root / name.replace(" [base64]", "")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if name.endswith(" [base64]"):
-            path.write_bytes(base64.b64decode(text))
-        else:
-            path.write_text(text, encoding="utf-8")
-
-
-@pytest.mark.parametrize("case", GOLDEN_PROJECTS, ids=[c.stem for c in GOLDEN_PROJECTS])
+@pytest.mark.parametrize("case", GOLDEN_PROJECTS, ids=[goldens.case_id(c) for c in GOLDEN_PROJECTS])
 def test_formatting_a_golden_project_keeps_hashes_and_findings(case: Path, tmp_path: Path) -> None:
     """Every prompt that builds keeps its hash; every project keeps the same kinds of findings."""
-    _materialise(txtar.loads(case.read_text(encoding="utf-8")), tmp_path)
+    goldens.materialise(txtar.loads(case.read_text(encoding="utf-8")), tmp_path)
 
     def compiled() -> tuple[dict[str, str], list[str]]:
         result = driver.compile_project(driver.open_project(tmp_path), use_cache=False, parallel=False)

@@ -1,4 +1,5 @@
-"""Golden cases: each `tests/golden/*.txtar` holds a project and the expected CLI output.
+"""Golden cases: each `tests/golden/STAGE/*.txtar` holds a project and the expected CLI
+output; the folder names the stage of the pipeline the case pins down (`tests/goldens.py`).
 
 Sections: `args` (the promptc command line, run in the project directory), input files
 (any path; a name ending in ` [base64]` is decoded from base64), and the expectations
@@ -9,8 +10,8 @@ expectations, then review the diff like code.
 
 from __future__ import annotations
 
-import base64
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -22,24 +23,9 @@ from promptc import __version__
 from promptc.cli import main
 from promptc.runtime import bundle_schema, spec_hash
 
-from . import txtar
+from . import goldens, txtar
 
-GOLDEN = Path(__file__).parent / "golden"
-CASES = sorted(GOLDEN.glob("*.txtar"))
-
-
-def _materialise(archive: txtar.Archive, root: Path) -> None:
-    for name, text in archive.files.items():
-        if name.startswith("expect") or name == "args":
-            continue
-        if name.endswith(" [base64]"):
-            path = root / name[: -len(" [base64]")]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(base64.b64decode(text))
-        else:
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+CASES = goldens.cases()
 
 
 def _bundle_text(root: Path, name: str) -> str:
@@ -52,10 +38,10 @@ def _bundle_text(root: Path, name: str) -> str:
     return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[goldens.case_id(c) for c in CASES])
 def test_golden(case: Path, tmp_path: Path, monkeypatch, update_goldens: bool) -> None:
     archive = txtar.loads(case.read_text(encoding="utf-8"))
-    _materialise(archive, tmp_path)
+    goldens.materialise(archive, tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     args = shlex.split(archive.files["args"])
@@ -75,3 +61,27 @@ def test_golden(case: Path, tmp_path: Path, monkeypatch, update_goldens: bool) -
         if key in archive.files:
             assert value == archive.files[key], f"{case.name}: {key} differs (stderr: {result.stderr})"
     assert "expect.exit" in archive.files, f"{case.name} has no expect.exit"
+
+
+def test_every_golden_is_filed_under_its_stage() -> None:
+    """No case outside a stage folder, and each case's folder is the stage it pins down: the
+    stage of most of its findings (the earlier one on a tie), `lint` for the lint rules'
+    cases, `emit` for cases that build."""
+    loose = sorted(p.name for p in goldens.GOLDEN.glob("*.txtar"))
+    assert not loose, f"golden cases outside a stage folder ({', '.join(goldens.STAGES)}): {loose}"
+    folders = {p.name for p in goldens.GOLDEN.iterdir() if p.is_dir()} - {"dashboard"}
+    assert folders == set(goldens.STAGES)
+    for case in CASES:
+        archive = txtar.loads(case.read_text(encoding="utf-8"))
+        stage = case.parent.name
+        if archive.files["args"].split()[0] == "build":
+            assert stage == "emit", f"{goldens.case_id(case)} builds: it belongs under emit/"
+            continue
+        stdout = archive.files["expect.stdout"]
+        codes = [m.group("id") for m in goldens.FINDING.finditer(stdout)] + re.findall(r'"code": "(PC\d{3})"', stdout)
+        found = [goldens.stage_of(code) for code in codes]
+        if stage == "lint":
+            assert case.stem.endswith(("_fires", "_traps")) or "lint" in found, goldens.case_id(case)
+            continue
+        main = min(found, key=lambda s: (-found.count(s), goldens.STAGES.index(s))) if found else None
+        assert main == stage, f"{goldens.case_id(case)}: most of its findings are of the {main} stage"

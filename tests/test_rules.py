@@ -1,12 +1,11 @@
 """Every lint rule is registered once, documented in the fixed sections, and has golden
-cases: `tests/golden/<rule>_fires.txtar` (at least three findings) and
-`tests/golden/<rule>_traps.txtar` (at least three traps, marked `{# trap: … #}` or
+cases: `tests/golden/lint/<rule>_fires.txtar` (at least three findings) and
+`tests/golden/lint/<rule>_traps.txtar` (at least three traps, marked `{# trap: … #}` or
 `# trap: …`, none of which may fire)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,9 @@ from promptc.diagnostics import CODES_BY_ID
 from promptc.lint.registry import RULES
 from promptc.lint.rule import SECTIONS
 
-from . import txtar
+from . import goldens, txtar
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = goldens.GOLDEN / "lint"
 
 
 def test_codes_and_names_are_unique_and_kebab_case() -> None:

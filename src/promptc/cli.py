@@ -7,7 +7,6 @@ Exit codes: 0 clean, 1 findings or a failed build, 2 usage errors, 3 an internal
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -15,16 +14,13 @@ from typing import Sequence
 import click
 
 from . import __version__
-from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, guard as _guard, lazy_module, write_output
+from .clikit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Group as _Group, color as _color, guard as _guard
+from .clikit import lazy_module, write_output
 from .completion import complete_prompt
 from .diagnostics import Diagnostic, Severity, render_json, render_text
 from .progress import Progress
 
 driver = lazy_module("promptc.driver")
-
-
-def _color(stream) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
 
 
 def report(diags: Sequence[Diagnostic], sources, fmt: str = "text", quiet: bool = False) -> None:

@@ -216,12 +216,12 @@ def render_text(d: Diagnostic, sources: Mapping[str, SourceFile], *, color: bool
         lines.append(f"{s.file}:{s.line}:{s.column}: {head_tag}: {d.message}")
         src = sources.get(s.file)
         if src is not None:
-            lines.extend(_snippet(src, s, None))
+            lines.extend(_snippet(src, s))
         for label in d.labels:
             lsrc = sources.get(label.span.file)
             lines.append(f"  --> {label.span.file}:{label.span.line}:{label.span.column}: {label.message}")
             if lsrc is not None:
-                lines.extend(_snippet(lsrc, label.span, None))
+                lines.extend(_snippet(lsrc, label.span))
     for step in d.import_chain:
         lines.append(f"  = imported from {step}")
     for note in d.notes:
@@ -231,7 +231,7 @@ def render_text(d: Diagnostic, sources: Mapping[str, SourceFile], *, color: bool
     return "\n".join(lines)
 
 
-def _snippet(src: SourceFile, s: Span, _unused: object) -> list[str]:
+def _snippet(src: SourceFile, s: Span) -> list[str]:
     text = src.line_text(s.line)
     gutter = str(s.line)
     end_col = s.end_column if s.end_line == s.line else len(text) + 1

@@ -9,7 +9,7 @@ import inspect
 import textwrap
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
@@ -89,7 +89,3 @@ class Rule(abc.ABC):
         for title, body in cls.doc_sections().items():
             parts += [f"{title}:", *("  " + line if line else "" for line in body.splitlines()), ""]
         return "\n".join(parts).rstrip() + "\n"
-
-
-def options_of(rule: type[Rule], raw: Mapping[str, Any] | None) -> BaseModel:
-    return rule.Options.model_validate(dict(raw or {}))

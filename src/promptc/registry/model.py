@@ -15,17 +15,12 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Optional
 
 from promptc.runtime.hashing import canonical_json
 
 #: How many earlier stable bundles a label remembers for `rollback`.
 PRIOR_DEPTH = 50
-
-EVENT_KINDS = (
-    "publish", "promote", "rollout", "rollout-abort", "rollout-complete", "rollback",
-    "freeze", "unfreeze", "guard-breach", "rollout-resume",
-)
 
 
 class RegistryError(Exception):
@@ -300,7 +295,3 @@ def verify_chain(events: list[Event], head: Optional[tuple[int, str]]) -> list[C
         problems.append(ChainProblem(head[0], f"the log ends at event #{last[0]} but the registry recorded "
                                      f"#{head[0]} as its last: events were removed from the end"))
     return problems
-
-
-def state_json(state: Any) -> dict:
-    return state.to_json() if state is not None else None

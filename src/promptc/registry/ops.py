@@ -437,7 +437,3 @@ def _describe(rollout_: Rollout) -> str:
 
 def describe_rollout(rollout_: Rollout) -> str:
     return _describe(rollout_) + (" (frozen)" if rollout_.status != "active" else "")
-
-
-def state_summary(state: Optional[LabelState]) -> dict:
-    return json.loads(json.dumps(state.to_json())) if state else None

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from .model import RegistryError, RegistryUnavailable, RegistryUsageError
-from .store import CORE_TABLES, SCHEMA, Store
+from .store import SCHEMA, Store
 
 try:  # the `postgres` extra
     import psycopg
@@ -33,12 +33,12 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 CONNECT_TIMEOUT_S = 5
 #: How long a writer waits for the writer lock, like SQLite's busy timeout.
 LOCK_TIMEOUT = "60s"
-#: Key of the advisory lock that serialises schema creation across processes ("promptc").
+#: Key of the advisory lock that serialises schema migrations across processes ("promptc").
 SCHEMA_LOCK_KEY = 0x70726F6D707463
 
 _NAMES = re.compile(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS (\w+)")
-#: Every table and index the schema creates: when all exist, opening skips the DDL (which
-#: would otherwise take table locks that queue behind writers).
+#: Every table and index of the first schema version: a database without them holds no
+#: registry yet.
 SCHEMA_OBJECTS = tuple(m.group(1) for statement in SCHEMA for m in [_NAMES.search(statement)] if m)
 
 
@@ -77,12 +77,10 @@ class PostgresStore(Store):
                                f"SET idle_in_transaction_session_timeout = '{LOCK_TIMEOUT}'")
             if readonly:
                 self._conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-            if not self._schema_exists():
-                if not readonly:
-                    self.create_schema()  # also adds tables a newer promptc brought to an older registry
-                elif not all(self.has_table(t) for t in CORE_TABLES):
-                    raise RegistryUnavailable(f"no registry in {self.target} yet: nothing has been published "
-                                              "(`promptc publish` creates it)")
+            if readonly and not self._schema_exists():
+                raise RegistryUnavailable(f"no registry in {self.target} yet: nothing has been published "
+                                          "(`promptc publish` creates it)")
+            self.open_schema()
         except BaseException:
             self._conn.close()
             raise
@@ -147,10 +145,18 @@ class PostgresStore(Store):
                            (list(SCHEMA_OBJECTS),))
         return int(rows[0][0]) == len(SCHEMA_OBJECTS)
 
+    def _has_table(self, name: str) -> bool:
+        # The catalog read through this statement's snapshot, not `to_regclass`: its cache
+        # may not yet show a table another session created while this one waited for the lock.
+        return bool(self._query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
+                                "WHERE schemaname = current_schema() AND tablename = ?)", (name,))[0][0])
+
     def create_schema(self) -> None:
         # `CREATE … IF NOT EXISTS` is not safe against a concurrent creator in PostgreSQL (both
         # may pass the check; one then fails on the catalog's unique index), so creators queue
-        # on an advisory lock held to the end of their transaction.
+        # on an advisory lock held to the end of their transaction, and the second finds the
+        # schema up to date. An up-to-date registry never gets here (`open_schema`), so opening
+        # one takes no table locks that would queue behind writers.
         self._execute("BEGIN")
         try:
             self._execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK_KEY,))
@@ -188,9 +194,6 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self._conn.close()
-
-    def has_table(self, name: str) -> bool:
-        return self._query("SELECT to_regclass(?::text)", (name,))[0][0] is not None
 
 
 def _parse_problem(exc: Exception) -> str:

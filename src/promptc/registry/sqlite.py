@@ -37,9 +37,13 @@ class SQLiteStore(Store):
                                              check_same_thread=False)
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.execute("PRAGMA synchronous = NORMAL")
-                self.create_schema()
+            self.open_schema()
         except sqlite3.Error as exc:
+            self._close_quietly()
             raise RegistryUnavailable(f"cannot open the registry {path}: {exc}") from None
+        except BaseException:
+            self._close_quietly()
+            raise
 
     def _execute(self, sql: str, params: tuple = ()):
         try:
@@ -53,11 +57,16 @@ class SQLiteStore(Store):
     def close(self) -> None:
         self._conn.close()
 
-    def has_table(self, name: str) -> bool:
+    def _close_quietly(self) -> None:
+        if getattr(self, "_conn", None) is not None:
+            self._conn.close()
+
+    def _has_table(self, name: str) -> bool:
         return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
 
     def create_schema(self) -> None:
-        # One transaction, so two processes creating the file at once do not interleave.
+        # One transaction holding the write lock, so two processes creating or upgrading the
+        # file at once do not interleave: the second finds the schema up to date.
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             super().create_schema()

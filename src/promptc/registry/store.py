@@ -21,7 +21,14 @@ Tables:
                                                           the guard's per-rollout decision log
     captures(id, at, name, version, hash, env, variant, response_id, kind, note, inputs, output, digest, data)
     capture_pulls(id, at, dataset, actor)                 captured production cases and where they went
+    schema_version(id = 1, version, migrated_at)          which of `MIGRATIONS` the registry has
 (`signals.py` reads and writes signals, observations and decisions; `captures.py` the last two.)
+
+The schema is versioned: `MIGRATIONS` lists, in order, the statements that take a registry
+from one version to the next. Opening a registry for writing applies the ones it lacks, in
+one transaction under the backend's schema lock, and records the new version; a registry
+of a newer version than this code knows is refused, since this code would not keep what
+the newer one stored. A read-only open never changes the schema.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-from .model import GENESIS, Event, LabelState, RegistryError, utc_now
+from .. import __version__
+from .model import GENESIS, Event, LabelState, RegistryError, RegistryUsageError, utc_now
 
 #: The most a captured case may take in the registry (inputs, output and note; `captures.py`).
 MAX_CASE_BYTES = 64 * 1024
@@ -69,9 +77,11 @@ SCHEMA = (
         rollout TEXT NOT NULL, seq BIGINT NOT NULL, at TEXT NOT NULL, name TEXT NOT NULL, env TEXT NOT NULL,
         step DOUBLE PRECISION, verdict TEXT NOT NULL, decision TEXT NOT NULL, context TEXT NOT NULL,
         PRIMARY KEY (rollout, seq))""",
-    # Captured production cases (`captures.py`): INSERTs only, each case bounded in size.
-    # Added after the first release: `IF NOT EXISTS` gives an older registry these tables the
-    # first time it is opened writable; readers treat a registry without them as having none.
+)
+#: Captured production cases (`captures.py`): INSERTs only, each case bounded in size. A
+#: registry opened read-only before it is migrated has none of these tables; readers treat
+#: that as no cases.
+CAPTURES = (
     f"""CREATE TABLE IF NOT EXISTS captures (
         id TEXT PRIMARY KEY, at TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, hash TEXT NOT NULL,
         env TEXT NOT NULL, variant TEXT NOT NULL, response_id TEXT, kind TEXT NOT NULL, note TEXT NOT NULL,
@@ -81,8 +91,17 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS capture_pulls (
         id TEXT NOT NULL, at TEXT NOT NULL, dataset TEXT NOT NULL, actor TEXT NOT NULL, PRIMARY KEY (id, dataset))""",
 )
-#: Tables every registry has had since the first release: a registry with these is a registry.
-CORE_TABLES = ("bundles", "events", "labels", "head")
+
+#: The registry's schema, one entry per version: entry N holds the statements that take a
+#: registry from version N-1 to N. To change the schema, append an entry (a new table is one
+#: line: `("CREATE TABLE name (…)",),`); never edit a released one, registries have run it.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    SCHEMA,  # 1: the tables of the registries made before the schema had a version
+    CAPTURES,  # 2: captured production cases (`captures.py`)
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, migrated_at TEXT NOT NULL)"""
 
 _EVENT_COLUMNS = "seq, at, actor, kind, name, env, old_hash, new_hash, reason, data, prev, hash"
 
@@ -119,19 +138,60 @@ class Store(ABC):
     def close(self) -> None:
         """Close the connection."""
 
-    @abstractmethod
-    def has_table(self, name: str) -> bool:
-        """Whether the registry has table `name` (one opened read-only is never migrated)."""
-
     def __enter__(self) -> "Store":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # -- the schema -------------------------------------------------------------------------
+
+    @abstractmethod
+    def _has_table(self, name: str) -> bool:
+        """Whether the database has this table."""
+
+    def has_table(self, name: str) -> bool:
+        """Whether the registry has table `name` (one opened read-only is never migrated, so a
+        table a later schema version added may be missing)."""
+        return self._has_table(name)
+
+    def schema_version(self) -> int:
+        """The registry's schema version: 0 for an empty database or a registry made before
+        the schema had a version (whose tables are those of version 1)."""
+        if not self._has_table("schema_version"):
+            return 0
+        rows = self._query("SELECT version FROM schema_version WHERE id = 1")
+        return int(rows[0][0]) if rows else 0
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise RegistryUsageError(
+                f"the registry {self.url} has schema version {version}, newer than this promptc "
+                f"{__version__} knows (up to {SCHEMA_VERSION}): a newer promptc wrote it; upgrade promptc "
+                "(`pip install -U promptc`) to use it")
+
+    def open_schema(self) -> None:
+        """On opening: refuse a registry newer than this code; bring an older one up to date
+        (unless read-only). An up-to-date registry costs one or two reads, no lock."""
+        version = self.schema_version()
+        self._refuse_newer(version)
+        if version < SCHEMA_VERSION and not self.readonly:
+            self.create_schema()
+
     def create_schema(self) -> None:
-        for statement in SCHEMA:
-            self._execute(statement)
+        """Apply the migrations the registry lacks and record its version. A backend calls
+        this inside a transaction holding its schema lock, so concurrent openers migrate once."""
+        version = self.schema_version()
+        self._refuse_newer(version)
+        if version == SCHEMA_VERSION:
+            return
+        for statements in MIGRATIONS[version:]:
+            for statement in statements:
+                self._execute(statement)
+        self._execute(VERSION_TABLE)
+        self._execute("INSERT INTO schema_version (id, version, migrated_at) VALUES (1, ?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at",
+                      (SCHEMA_VERSION, utc_now()))
 
     # -- reads ----------------------------------------------------------------------------
 

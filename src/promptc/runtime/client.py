@@ -429,8 +429,3 @@ def check_output(bundle: Bundle, output: Any) -> OutputCheck:
         messages = tuple(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:20])
         return OutputCheck("schema_error", messages, value)
     return OutputCheck(None, (), value)
-
-
-def trace_json(trace: Mapping) -> str:
-    """One log line for a trace."""
-    return json.dumps(dict(trace), sort_keys=True, ensure_ascii=False)

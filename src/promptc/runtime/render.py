@@ -1,10 +1,10 @@
-"""Render bundle IR (docs/ir.md) to text.
+"""Render bundle IR (docs/bundle-format.md, §6) to text.
 
 A pure, dependency-free walk over the JSON tree: nodes append strings to one output list,
 expressions return JSON values. Lookup scopes are a list of dicts, outermost (the inputs)
 first; each `for` node adds one frame holding its variable and `loop`. Stringify,
-truthiness, filters and comparisons follow docs/ir.md exactly, because a JavaScript runtime
-must produce the same bytes for the same bundle and inputs.
+truthiness, filters and comparisons follow docs/bundle-format.md (§7–9) exactly, because
+a JavaScript runtime must produce the same bytes for the same bundle and inputs.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """JSON value semantics shared by the renderer: type names, truthiness, stringify, tojson
-and deep equality, exactly as docs/ir.md defines them for every promptc runtime."""
+and deep equality, exactly as docs/bundle-format.md (§8) defines them for every promptc runtime."""
 
 from __future__ import annotations
 

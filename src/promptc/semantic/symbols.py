@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-import jsonschema
-
 from ..diagnostics import DiagnosticSink, Label, suggestion_note
 from ..runtime.schema import PatternError, Validator, compile_pattern
 from ..source import Span

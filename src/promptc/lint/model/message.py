@@ -169,10 +169,6 @@ class MessageModel:
         around it."""
         return _delimited(self, start, end)
 
-    @cached_property
-    def lower_plain(self) -> str:
-        return " ".join(u.plain.lower() for u in self.units if not u.example)
-
 
 def build_model(doc: Document) -> MessageModel:
     model = MessageModel(doc)
