@@ -130,6 +130,8 @@ TRAPS = [
     ("format", "Start with the answer, not with a heading.\nNo Markdown.", ""),
     ("format", "Use bullet points only for lists of three or more items.\nAvoid bullet points in short answers.", ""),
     ("format", "Do not use Markdown.\nUse clear paragraphs.", ""),
+    ("format", "- No text before or after it, no Markdown code fences.\n"
+               "- Put any multi-line code in a fenced code block.", "json"),
     ("length", "Be concise but complete.", ""),
     ("length", "Keep the subject line short.\nMake the body detailed.", ""),
     ("length", "Be brief.\nIf the user asks for detail, explain in depth.", ""),

@@ -310,6 +310,8 @@ def _markdown_stance(d: Directive) -> tuple[str, str] | None:
     if d.modality == "prohibit" or L.NO_OPEN_RE.match(text):
         for name, rx in L.CONSTRUCTS.items():
             if rx.search(text):
+                if name == "code block" and _JSON_WRAPPER_RE.search(text):
+                    return None  # "no text before or after it, no code fences": the JSON's wrapping
                 return "forbid", name
         if L.MARKDOWN_RE.search(text):
             return "forbid", "markdown"
@@ -327,6 +329,10 @@ def _markdown_stance(d: Directive) -> tuple[str, str] | None:
                     continue
                 return "require", name
     return None
+
+
+_JSON_WRAPPER_RE = re.compile(r"\b(?:json|(?:before|after|around)\s+(?:it|the\s+(?:json|object|reply|output))|"
+                              r"wrap(?:ped|ping)?)\b", re.I)
 
 
 def _format(a: Directive, b: Directive, together: bool) -> Conflict | None:
