@@ -352,8 +352,10 @@ def test_budget_caps_spending(tmp_path, server):
 
 def test_budget_needs_a_price(tmp_path, server):
     root = make_project(tmp_path, server)
+    toml = root / "promptc.toml"  # a model neither promptc.toml nor the dated price list prices
+    toml.write_text(toml.read_text(encoding="utf-8").replace("gpt-4o-mini", "acme-internal-7b"), encoding="utf-8")
     result = review(str(root), "--budget", "1", expect=2)
-    assert '[prices."gpt-4o-mini"]' in result.stderr and server.log == []
+    assert '[prices."acme-internal-7b"]' in result.stderr and server.log == []
 
 
 def test_nothing_is_sent_without_a_configured_model_or_key(tmp_path, server):

@@ -97,9 +97,9 @@ class Pricing:
 
 
 def pricing(project: Project, model: str) -> Pricing | None:
-    from ..export.budget import price_for
+    from ..pricing import price_for
 
-    price = price_for(model, project.config.prices)
+    price, _source = price_for(model, project.config.prices)  # promptc.toml's, else the dated list
     return Pricing(price.input_per_mtok, price.output_per_mtok) if price else None
 
 
