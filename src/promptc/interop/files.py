@@ -28,6 +28,8 @@ class _Target:
 def _target(file: Path, kind: str, out: Path | None, name: str | None) -> _Target:
     if name is not None and not _MODULE_NAME.fullmatch(name):
         raise driver.UsageError(f"`{name}` is not a module name; write names such as `support.answer`")
+    if out is not None and out.suffix != ".prompt":
+        raise driver.UsageError(f"`{out}` must end in .prompt to be a module")
     project = driver.open_project(out.parent if out is not None and out.parent.is_dir() else file)
     roots = [r.resolve() for r in project.source_roots]
     if out is None and name is not None:
