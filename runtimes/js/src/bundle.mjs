@@ -11,6 +11,7 @@ import Ajv2020Module from "ajv/dist/2020.js";
 import { BundleFormatError, InputError, IntegrityError } from "./errors.mjs";
 import { CanonicalizationError, specHash } from "./hashing.mjs";
 import { JsonSyntaxError, parseJson } from "./json.mjs";
+import { ajvRegExp, compilePattern, PatternError } from "./pattern.mjs";
 import { renderContent } from "./render.mjs";
 import { Float, isObject, toPlain, tojson, typeName } from "./values.mjs";
 
@@ -19,7 +20,8 @@ const REQUIRED_KEYS = ["format", "name", "version", "hash", "spec", "meta", "pro
 const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
 // Formats are annotations only (as in Python's jsonschema without a format checker); unknown
 // keywords such as x-max-tokens are ignored.
-const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, verbose: true };
+// Every `pattern` is matched by the linear-time automaton of pattern.mjs, never by RegExp.
+const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, verbose: true, code: { regExp: ajvRegExp } };
 
 let schemaValidator = null;
 /** The JSON Schema (draft 2020-12) of a whole bundle document. */
@@ -134,6 +136,31 @@ function verify(document, origin) {
     const details = errors.slice(0, 20).map((e) => `  - ${e}`).join("\n");
     const more = errors.length > 20 ? `\n  … and ${errors.length - 20} more` : "";
     throw new BundleFormatError(`${origin} does not match the ${FORMAT} schema:\n${details}${more}`);
+  }
+  for (const pattern of schemaPatterns(spec.inputs)) {
+    try {
+      compilePattern(pattern);
+    } catch (err) {
+      if (err instanceof PatternError) throw new BundleFormatError(`${prefix}: its input schema has a pattern outside the supported subset: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+// Keywords whose values are data, not schemas: a "pattern" key inside them is not a pattern.
+const DATA_KEYWORDS = new Set(["const", "default", "enum", "examples"]);
+
+/** Every `pattern` of a JSON Schema (iteratively; values of const/default/enum skipped). */
+function* schemaPatterns(schema) {
+  const stack = [schema];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const v of node) if (v !== null && typeof v === "object") stack.push(v);
+    } else if (isObject(node)) {
+      if (typeof node.pattern === "string") yield node.pattern;
+      for (const [k, v] of Object.entries(node)) if (!DATA_KEYWORDS.has(k) && v !== null && typeof v === "object") stack.push(v);
+    }
   }
 }
 

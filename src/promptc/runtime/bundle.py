@@ -26,7 +26,7 @@ from referencing.jsonschema import DRAFT202012
 from .errors import BundleFormatError, InputError, IntegrityError
 from .hashing import spec_hash
 from .inputs import prepare_inputs
-from .schema import Validator
+from .schema import PatternError, Validator, compile_pattern, schema_patterns
 from .render import render_content
 from .semver import semver_key
 from .values import type_name
@@ -216,3 +216,9 @@ def _verify(document: Any, origin: str) -> None:
         details = "\n".join(f"  - {e.json_path}: {e.message}" for e in errors[:20])
         more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
         raise BundleFormatError(f"{origin} does not match the {FORMAT} schema:\n{details}{more}")
+    for pattern in schema_patterns(spec.get("inputs")):
+        try:
+            compile_pattern(pattern)
+        except PatternError as exc:
+            raise BundleFormatError(f"{prefix}: its input schema has a pattern outside the supported "
+                                    f"subset: {exc}") from None
