@@ -6,28 +6,36 @@ docs/limits.md lists each one with the error it gives; the JS runtime has the sa
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 #: Integers must lie in ±(2^53 − 1): the range a JSON number carries exactly in every language.
 MAX_SAFE_INTEGER = 2**53 - 1
 #: A JSON document (bundle or inputs) nests arrays and objects at most this deep.
-MAX_JSON_DEPTH = 128
+MAX_JSON_DEPTH = 160
 #: A bundle's message content nests `if`/`for` bodies and expressions at most this deep
 #: (see `ir_depth`).
 MAX_IR_DEPTH = 32
 #: A string in an inputs object or a bundle is at most this many characters (UTF-16 units in JS).
 MAX_STRING_LENGTH = 4 * 1024 * 1024
+#: A number in a bundle's JSON is written in at most this many characters.
+MAX_NUMBER_LENGTH = 400
 #: A bundle or an inputs file is at most this many bytes.
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
-#: An error message quotes at most this many characters of a value.
-MAX_QUOTED = 60
+#: An error message quotes at most this many characters of a value's JSON.
+MAX_QUOTED = 80
 
 
-def quote_prefix(text: str, limit: int = MAX_QUOTED) -> str:
-    """A value for an error message: the value itself if short, else its prefix, marked."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text)} characters)"
+def show(value: Any) -> str:
+    """A value for an error message: its JSON, cut to MAX_QUOTED characters and marked `…`
+    when longer (the encoder stops early, so a huge value costs no more than its prefix)."""
+    out, size = [], 0
+    for chunk in json.JSONEncoder(ensure_ascii=False, check_circular=False).iterencode(value):
+        out.append(chunk)
+        size += len(chunk)
+        if size > MAX_QUOTED:
+            return "".join(out)[:MAX_QUOTED] + "…"
+    return "".join(out)
 
 
 def ir_depth(content: list[dict]) -> int:

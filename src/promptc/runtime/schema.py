@@ -38,6 +38,8 @@ def schema_patterns(schema: Any) -> Iterator[str]:
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "string"):
         return
+    if isinstance(schema.get("maxLength"), int) and len(instance) > schema["maxLength"]:
+        return  # already refused by maxLength: matching a long string would only cost time
     try:
         regex = compile_pattern(pattern)
     except PatternError as exc:
