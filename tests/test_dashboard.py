@@ -142,6 +142,13 @@ def test_an_unreadable_instant_is_a_400_that_shows_the_format(client) -> None:
     assert "2026-03-15T14:47:00Z" in _text(response)
 
 
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00%2B01:00", "9999-12-31T23:59:59-01:00"])
+def test_an_out_of_range_instant_is_a_400_that_says_the_range(client, at) -> None:
+    response = client.get(f"/history/support.answer/prod?at={at}")
+    assert response.status_code == 400
+    assert "years 1 to 9999" in _text(response)
+
+
 def test_what_was_live_at_an_instant(client) -> None:
     # 2026-03-12 13:00: the bad 2.0.2 was in a 10 % canary over stable 2.0.1.
     during = _text(client.get("/history/support.answer/prod?at=2026-03-12T13:00:00Z"))

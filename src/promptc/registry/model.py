@@ -58,13 +58,22 @@ def instant(text: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(raw)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except OverflowError:  # `0001-01-01T00:00:00+01:00` is before year 1 in UTC
+        raise OutOfRange(f"`{text}` is outside the times promptc can store (years 1 to 9999, in UTC)") from None
+
+
+class OutOfRange(ValueError):
+    """An instant that is valid ISO 8601 but falls outside years 1 to 9999 once in UTC."""
 
 
 def parse_time(text: str) -> str:
     """Normalise a user-given instant to the stored form."""
     try:
         return format_time(instant(text))
+    except OutOfRange as exc:
+        raise RegistryUsageError(str(exc)) from None
     except ValueError:
         raise RegistryUsageError(f"`{text}` is not a time; write it as ISO 8601 in UTC, such as "
                                  "2026-03-15T14:47:00Z") from None
@@ -304,3 +313,64 @@ def verify_chain(events: list[Event], head: Optional[tuple[int, str]]) -> list[C
 
 def state_json(state: Any) -> dict:
     return state.to_json() if state is not None else None
+
+
+def _served_summary(state: Optional[dict]) -> str:
+    if state is None:
+        return "nothing"
+    stable = state.get("stable") or {}
+    words = [f"{stable.get('version')} ({str(stable.get('hash'))[:19]}…)" if stable else "no stable version"]
+    if state.get("frozen"):
+        words.append("frozen")
+    if state.get("rollout"):
+        words.append("a rollout")
+    return ", ".join(words)
+
+
+def label_problems(events: list[Event], rows: list[tuple[str, str, int, dict]]) -> list[ChainProblem]:
+    """Compare the served labels (`rows`: name, env, seq, state) with the state the log
+    derives: each label is what its last event with a state left. Names each label that
+    differs, which is what `status`, the clients and the dashboard would serve wrongly."""
+    derived: dict[tuple[str, str], tuple[int, dict]] = {}
+    for event in events:
+        if isinstance(event.data, dict) and "state" in event.data:
+            derived[(event.name, event.env)] = (event.seq, event.data["state"])
+    served = {(name, env): (seq, state) for name, env, seq, state in rows}
+    problems = []
+    for key in sorted(set(derived) | set(served)):
+        name, env = key
+        want, have = derived.get(key), served.get(key)
+        if want is not None and have is not None and want[1] == have[1] and want[0] == have[0]:
+            continue
+        seq = want[0] if want else have[0]
+        if want is None:
+            message = (f"label {name} in {env} serves {_served_summary(have[1])}, but no event in the log "
+                       "moved it: the labels table was changed behind the log's back")
+        elif have is None:
+            message = (f"label {name} in {env} was left at {_served_summary(want[1])} by event #{want[0]}, "
+                       "but the registry serves nothing for it")
+        else:
+            message = (f"label {name} in {env} serves {_served_summary(have[1])}, but the log's last move of it "
+                       f"(event #{want[0]}) left {_served_summary(want[1])}: the labels table was changed "
+                       "behind the log's back")
+        problems.append(ChainProblem(seq, message))
+    return problems
+
+
+def checkpoint_problems(events: list[Event], checkpoint: dict) -> list[ChainProblem]:
+    """Compare the log with a head kept elsewhere (`audit checkpoint`): the event the
+    checkpoint names must still be in the log, with the same hash. Catches a tail deleted
+    back past the checkpoint and any rewrite of the events up to it, even re-sealed ones."""
+    seq, hash_ = checkpoint["seq"], checkpoint["hash"]
+    if seq == 0:
+        return []
+    found = next((e for e in events if e.seq == seq), None)
+    if found is None:
+        last = events[-1].seq if events else 0
+        return [ChainProblem(seq, f"the checkpoint of {checkpoint.get('at', '?')} records event #{seq}, but the "
+                                  f"log ends at #{last}: events were deleted from the end")]
+    if found.hash != hash_:
+        return [ChainProblem(seq, f"event #{seq} hashes to {found.hash[:19]}…, but the checkpoint of "
+                                  f"{checkpoint.get('at', '?')} recorded {hash_[:19]}…: the log up to it was "
+                                  "rewritten (and re-sealed)")]
+    return []
