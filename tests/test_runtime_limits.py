@@ -193,3 +193,19 @@ def test_js_render_refuses_huge_cyclic_and_deep_inputs_fast() -> None:
         assert kind == "input", message[:300]
         assert expected in message and len(message) < 500, message[:300]
         assert ms < 1000
+
+
+@pytest.mark.skipif(JS_SKIP is not None, reason=str(JS_SKIP))
+def test_both_runtimes_have_one_table_of_limits() -> None:
+    from promptc.runtime import pattern
+
+    module = json.dumps((ROOT / "runtimes/js/src/limits.mjs").as_uri())
+    patterns = json.dumps((ROOT / "runtimes/js/src/pattern.mjs").as_uri())
+    script = (f"const l = await import({module}); const p = await import({patterns});"
+              "process.stdout.write(JSON.stringify({...Object.fromEntries(Object.entries(l).filter(([k]) => "
+              "/^MAX_/.test(k))), MAX_PATTERN_LENGTH: p.MAX_PATTERN_LENGTH, MAX_PATTERN_STATES: p.MAX_PATTERN_STATES}))")
+    js = json.loads(subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True,
+                                   check=True).stdout)
+    python = {k: v for k, v in vars(limits).items() if k.startswith("MAX_")}
+    python.update(MAX_PATTERN_LENGTH=pattern.MAX_PATTERN_LENGTH, MAX_PATTERN_STATES=pattern.MAX_PATTERN_STATES)
+    assert js == python
