@@ -20,6 +20,7 @@ class Lowerer:
     def __init__(self, sink: DiagnosticSink):
         self.sink = sink
         self._stack: list[FragmentSym] = []
+        self._calls: list[dict] = []  # the call nodes being inlined, outermost first
         self._blocks = 0  # `if`/`for` bodies open around the node being lowered
         self._size = 0  # characters of text plus nodes emitted for the current message
         self._over = False  # a limit was hit in the current message: stop inlining
@@ -50,7 +51,9 @@ class Lowerer:
             kind = node["kind"]
             self._size += 1 + len(node.get("text", ""))
             if self._size > MAX_MESSAGE_SIZE:
-                span = _origin_span(node) or (self._stack[-1].span if self._stack else None)
+                # at the include in the message itself: the one its author can change
+                span = _origin_span(self._calls[0] if self._calls else node) or (
+                    self._stack[-1].span if self._stack else None)
                 self._limit(f"with its fragments inlined, this message grows past the limit of {MAX_MESSAGE_SIZE:,} "
                             "(characters of text, plus one per template part) here", span,
                             "a fragment that includes another several times multiplies its size: "
@@ -101,10 +104,12 @@ class Lowerer:
         args = {name: self.expr(e, env, bound) for name, e in node["args"].items()}
         body = _hygienic(frag.body or [], args)
         self._stack.append(frag)
+        self._calls.append(node)
         try:
             return self.nodes(body, args, frozenset())
         finally:
             self._stack.pop()
+            self._calls.pop()
 
     def expr(self, e: dict, env: dict[str, dict] | None, bound: frozenset) -> dict:
         kind = e["kind"]
