@@ -72,6 +72,9 @@ CASES = {
                     "(5000 characters) is outside"),
     "template-digits-5000": (HEAD + 'input n: int\nsystem """{% if n == ' + "2" * 5000 + ' %}x{% endif %}"""\n',
                              "prompts/a.prompt:7:22: error[PC006 limit-exceeded]: integer 2222"),
+    # found by tests/test_fuzz.py: the number comes before a syntax error jinja2 would reach later
+    "template-digits-then-syntax-error": (HEAD + 'system """{{ ' + "1" * 4400 + ' }}{{}"""\n',
+                                          "prompts/a.prompt:6:14: error[PC006 limit-exceeded]: integer 1111"),
     "bad-yaml-date": (_front("evaluated: 2020-13-01") + 'system """hi"""\n',
                       "prompts/a.prompt:5:12: error[PC010 invalid-front-matter]: front matter is not valid "
                       "YAML: `2020-13-01` is not a date"),

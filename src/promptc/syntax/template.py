@@ -121,6 +121,9 @@ def parse_template(src: SourceFile, block: TextBlock) -> tuple[ParsedTemplate, l
         root = env.parse(text)
     except TemplateSyntaxError as exc:
         return parsed, [_syntax_diag(parsed, exc)]
+    except (ValueError, RecursionError, OverflowError):  # a limit the token scan did not foresee
+        return parsed, [diag("limit-exceeded", "this template is too large or too deeply nested to read",
+                             parsed.span_at(0, 1), notes=("see docs/limits.md for the limits of templates",))]
     return ParsedTemplate(block, src, root), []
 
 
@@ -137,11 +140,12 @@ def _limit_problems(parsed: ParsedTemplate) -> list[Diagnostic]:
     blocks: list[str] = []
     brackets = operators = 0
     after_block_begin = False
-    try:
-        tokens = list(environment().lexer.wrap_tokens(parsed.block.text))
-    except TemplateSyntaxError:
-        return []  # the parser reports it
-    for offset, token, value in tokens:
+    tokens = environment().lexer.wrap_tokens(parsed.block.text)
+    while True:
+        try:
+            offset, token, value = next(tokens)
+        except (StopIteration, TemplateSyntaxError):  # the parser reports a syntax error
+            return out
         at = offset - 1
         if token in ("block_begin", "variable_begin"):
             brackets = operators = 0
@@ -178,7 +182,6 @@ def _limit_problems(parsed: ParsedTemplate) -> list[Diagnostic]:
                 blocks.pop()
         if token != "whitespace":
             after_block_begin = token == "block_begin"
-    return out
 
 
 def _syntax_diag(parsed: ParsedTemplate, exc: TemplateSyntaxError) -> Diagnostic:
