@@ -4,7 +4,10 @@ within a few seconds; and sources just inside each limit still build and render.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -193,5 +196,13 @@ def test_sources_at_each_limit_build_and_render(tmp_path: Path) -> None:
     write_project(tmp_path, {"a.prompt": text})
     result, _ = _run(tmp_path, "build")
     assert result.exit_code == 0, result.output[-3000:]
-    bundle = load(next((tmp_path / "dist").glob("a@*.json")))
-    assert bundle.render({"b": True}).messages[0].content == "falseandx"
+    path = next((tmp_path / "dist").glob("a@*.json"))
+    assert load(path).render({"b": True}).messages[0].content == "falseandx"
+    node = shutil.which("node")
+    cli = Path(__file__).resolve().parent.parent / "runtimes" / "js" / "bin" / "promptc-render.mjs"
+    if node and (cli.parent.parent / "node_modules" / "ajv").is_dir():
+        (tmp_path / "inputs.json").write_text('{"b": true}')
+        proc = subprocess.run([node, str(cli), str(path), str(tmp_path / "inputs.json")], capture_output=True,
+                              text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["messages"][0]["content"] == "falseandx"
