@@ -420,9 +420,6 @@ def audit() -> None:
     """The audit log of label moves."""
 
 
-CHECKPOINT_FORMAT = "promptc.audit-checkpoint/v1"
-
-
 @audit.command("checkpoint")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @registry_command
@@ -432,34 +429,15 @@ def audit_checkpoint(file, store: Store, as_json: bool, project_dir) -> None:
     standard output). Keep it where the registry's writers cannot change it (another
     repository, a git tag, a ticket); `audit verify --against FILE` then detects a log
     rewritten and re-sealed, or cut back, since."""
-    import json as _json
-
     from ..atomic import atomic_write
-    from .model import utc_now
+    from .audit import checkpoint_text
 
-    seq, hash_ = store.head()
-    events = store.events(from_seq=seq, before=seq + 1) if seq else []
-    record = {"format": CHECKPOINT_FORMAT, "seq": seq, "hash": hash_,
-              "at": events[0].at if events else "", "written_at": utc_now()}
-    text = _json.dumps(record, indent=2) + "\n"
+    seq, text = checkpoint_text(store)
     if str(file) == "-":
         click.echo(text, nl=False)
     else:
         atomic_write(file, text.encode("utf-8"))
         click.echo(f"Checkpoint of event #{seq} written to {file}.", err=True)
-
-
-def _read_checkpoint(path: Path) -> dict:
-    import json as _json
-
-    try:
-        record = _json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"cannot read the checkpoint `{path}`: {exc}") from None
-    if not (isinstance(record, dict) and record.get("format") == CHECKPOINT_FORMAT
-            and isinstance(record.get("seq"), int) and isinstance(record.get("hash"), str)):
-        raise UsageError(f"`{path}` is not a {CHECKPOINT_FORMAT} file (write one with `promptc audit checkpoint`)")
-    return record
 
 
 @audit.command("verify")
@@ -471,9 +449,10 @@ def audit_verify(against, store: Store, as_json: bool, project_dir) -> None:
     """Check the hash chain of the audit log, and that every served label is the state the log
     leaves it in: exit 1 if any event was edited, removed or reordered, or a label differs.
     With --against, also that the log still holds the checkpointed head unchanged."""
-    from .model import checkpoint_problems, label_problems, verify_chain
+    from .audit import checkpoint_problems, label_problems, read_checkpoint
+    from .model import verify_chain
 
-    checkpoint = _read_checkpoint(against) if against else None
+    checkpoint = read_checkpoint(against) if against else None
     events = list(store.iter_events())
     problems = verify_chain(events, store.head())
     labels = label_problems(events, store.label_rows())
