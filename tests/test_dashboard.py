@@ -171,6 +171,17 @@ def test_chain_tampering_shows_on_the_history_page(registry: Path, tmp_path: Pat
     assert "Audit chain broken" in text and "event #5" in text
 
 
+def test_a_label_changed_behind_the_log_shows_on_the_history_page(registry: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    copy = tmp_path / "registry.db"
+    shutil.copy(registry, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("""UPDATE labels SET state = REPLACE(state, '"frozen": false', '"frozen": true') WHERE env = 'prod'""")
+    text = _text(create_app(str(copy)).test_client().get("/history/support.answer/prod"))
+    assert "Audit chain broken" in text and "behind the log" in text and "in prod" in text
+
+
 def test_tampering_after_a_check_shows_once_the_check_is_stale(registry: Path, tmp_path: Path, monkeypatch) -> None:
     import sqlite3
 
