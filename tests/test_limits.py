@@ -47,6 +47,9 @@ CASES = {
     "seed": (_front(f"model: {{name: gpt-4o, seed: {BIG}}}") + 'system """hi"""\n',
              "prompts/a.prompt:5:29: error[PC006 limit-exceeded]: front-matter key `model.seed`: integer "
              f"{BIG} is outside the portable range ±(2^53−1) = ±9007199254740991"),
+    "seed-5000-digits": (_front("model: {seed: " + "1" * 5000 + "}") + 'system """hi"""\n',
+                         "prompts/a.prompt:5:15: error[PC006 limit-exceeded]: integer 11111111111111111111… "
+                         "(5000 characters) is outside"),
     "int-max": (HEAD + f'input n: int(max={BIG})\nsystem """{{{{ n }}}}"""\n',
                 f"prompts/a.prompt:6:18: error[PC006 limit-exceeded]: integer {BIG} is outside"),
     "str-max-len": (HEAD + f'input n: str(max_len={BIG})\nsystem """{{{{ n }}}}"""\n',

@@ -124,7 +124,8 @@ def _mark_span(src: SourceFile, node: yaml.Node) -> Span:
 
 
 class _Constructor(SafeConstructor):
-    """SafeConstructor whose impossible dates are located errors, not ValueErrors."""
+    """SafeConstructor whose impossible dates and unreadable numbers (an integer of more than
+    Python's 4,300 digits) are located errors, not ValueErrors."""
 
     def construct_yaml_timestamp(self, node):  # type: ignore[override]
         try:
@@ -133,8 +134,21 @@ class _Constructor(SafeConstructor):
             raise yaml.constructor.ConstructorError(
                 None, None, f"`{node.value}` is not a date ({exc})", node.start_mark) from None
 
+    def construct_yaml_int(self, node):  # type: ignore[override]
+        problem = number_problem(str(node.value)) if len(str(node.value)) > 16 else None
+        if problem is not None:
+            raise _LimitError(None, None, problem[0], node.start_mark, problem[1])
+        return super().construct_yaml_int(node)
+
+
+class _LimitError(yaml.constructor.ConstructorError):
+    def __init__(self, context, context_mark, problem, problem_mark, help_: str) -> None:
+        super().__init__(context, context_mark, problem, problem_mark)
+        self.help = help_
+
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
 
 
 def _expansion_problem(src: SourceFile, root: yaml.Node) -> Diagnostic | None:
@@ -180,10 +194,7 @@ def _number_problems(data: Any, spans: Mapping, whole: Span) -> list[Diagnostic]
         elif isinstance(value, list):
             stack.extend((v, loc + (i,)) for i, v in enumerate(value))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if isinstance(value, int) and abs(value) > 10**20:
-                text = str(abs(value)) if value.bit_length() < 14000 else "9" * 4301  # Python's 4,300-digit cap
-            else:
-                text = repr(value) if isinstance(value, float) else str(value)
+            text = repr(value) if isinstance(value, float) else str(value)  # ints: at most 16 digits here
             problem = number_problem(text if value not in (float("inf"), float("-inf")) else "1e400")
             if problem is None and value != value:
                 problem = ("NaN is not a number JSON can carry", "write a number")
@@ -215,6 +226,9 @@ def parse_front_matter(src: SourceFile) -> FrontMatterResult:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (2, 1)
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, _LimitError):
+            return FrontMatterResult(None, {}, body, (diag("limit-exceeded", problem, Span.point(src.path, line, col),
+                                                           notes=(exc.help,)),))
         d = diag("invalid-front-matter", f"front matter is not valid YAML: {problem}",
                  Span.point(src.path, line, col),
                  notes=("write `key: value` pairs, one per line, between the two `---` lines",))
