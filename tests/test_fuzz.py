@@ -109,6 +109,7 @@ _FRONT = st.sampled_from([
     "---\nversion: 1.0.0\nowner: a@b.c\npurpose: x.\n---\n",
     "---\nversion: 1.0.0\nmodel: {seed: 9007199254740993, temperature: .inf}\n---\n",
     "---\nversion: 1.0.0\nevaluated: 2020-13-01\n---\n",
+    "---\nversion: 1.0.0\nmodel: {seed: " + "1" * 5000 + ", max_tokens: 0x" + "f" * 4000 + "}\n---\n",
     "---\nversion: 1.0.0\npurpose: &a [*a]\n---\n",
     "---\nversion: 1.0.0\na: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\n"
     "d: [*c,*c,*c,*c,*c,*c,*c,*c]\n---\n",

@@ -45,7 +45,7 @@ _BOMB = "".join(f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, c in zip
 # name → (module text, expected `file:line:col: severity[code name]: message` first line)
 CASES = {
     "seed": (_front(f"model: {{name: gpt-4o, seed: {BIG}}}") + 'system """hi"""\n',
-             "prompts/a.prompt:5:29: error[PC006 limit-exceeded]: front-matter key `model.seed`: integer "
+             "prompts/a.prompt:5:29: error[PC006 limit-exceeded]: integer "
              f"{BIG} is outside the portable range ±(2^53−1) = ±9007199254740991"),
     "seed-5000-digits": (_front("model: {seed: " + "1" * 5000 + "}") + 'system """hi"""\n',
                          "prompts/a.prompt:5:15: error[PC006 limit-exceeded]: integer 11111111111111111111… "

@@ -12,7 +12,8 @@ from yaml.constructor import SafeConstructor
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..diagnostics import Diagnostic, diag, suggestion_note
-from ..limits import MAX_BRACKET_DEPTH, MAX_FRONT_MATTER_VALUES, MAX_VERSION_LENGTH, number_problem
+from ..limits import (MAX_BRACKET_DEPTH, MAX_FRONT_MATTER_VALUES, MAX_SAFE_INTEGER, MAX_VERSION_LENGTH, SAFE_RANGE,
+                      number_problem)
 from ..source import SourceFile, Span
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
@@ -135,10 +136,17 @@ class _Constructor(SafeConstructor):
                 None, None, f"`{node.value}` is not a date ({exc})", node.start_mark) from None
 
     def construct_yaml_int(self, node):  # type: ignore[override]
-        problem = number_problem(str(node.value)) if len(str(node.value)) > 16 else None
-        if problem is not None:
-            raise _LimitError(None, None, problem[0], node.start_mark, problem[1])
-        return super().construct_yaml_int(node)
+        try:
+            value = super().construct_yaml_int(node)
+        except ValueError:  # more than 4,300 digits
+            value = None
+        if value is None or abs(value) > MAX_SAFE_INTEGER:
+            text = str(node.value)
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+            raise _LimitError(None, None, f"integer {shown} is outside the portable range {SAFE_RANGE}",
+                              node.start_mark, "bundles carry integers within ±(2^53−1) so that every runtime "
+                                               "reads them exactly; write a smaller number, or a string")
+        return value
 
 
 class _LimitError(yaml.constructor.ConstructorError):
