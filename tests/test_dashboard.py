@@ -144,6 +144,13 @@ def test_an_unreadable_instant_is_a_400_that_shows_the_format(client) -> None:
     assert "2026-03-15T14:47:00Z" in _text(response)
 
 
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00%2B01:00", "9999-12-31T23:59:59-01:00"])
+def test_an_out_of_range_instant_is_a_400_that_says_the_range(client, at) -> None:
+    response = client.get(f"/history/support.answer/prod?at={at}")
+    assert response.status_code == 400
+    assert "years 1 to 9999" in _text(response)
+
+
 def test_what_was_live_at_an_instant(client) -> None:
     # 2026-03-12 13:00: the bad 2.0.2 was in a 10 % canary over stable 2.0.1.
     during = _text(client.get("/history/support.answer/prod?at=2026-03-12T13:00:00Z"))
@@ -164,6 +171,17 @@ def test_chain_tampering_shows_on_the_history_page(registry: Path, tmp_path: Pat
         db.execute("UPDATE events SET reason = 'nothing to see' WHERE seq = 5")
     text = _text(create_app(str(copy)).test_client().get("/history/support.answer/prod"))
     assert "Audit chain broken" in text and "event #5" in text
+
+
+def test_a_label_changed_behind_the_log_shows_on_the_history_page(registry: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    copy = tmp_path / "registry.db"
+    shutil.copy(registry, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("""UPDATE labels SET state = REPLACE(state, '"frozen": false', '"frozen": true') WHERE env = 'prod'""")
+    text = _text(create_app(str(copy)).test_client().get("/history/support.answer/prod"))
+    assert "Audit chain broken" in text and "behind the log" in text and "in prod" in text
 
 
 def test_tampering_after_a_check_shows_once_the_check_is_stale(registry: Path, tmp_path: Path, monkeypatch) -> None:

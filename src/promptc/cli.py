@@ -277,14 +277,20 @@ def render(name: str, project_dir: Path | None, inputs_file: Path | None, fmt: s
 
 
 def _read_inputs(path: Path | None) -> dict:
+    from .runtime.limits import MAX_DOCUMENT_BYTES, MAX_JSON_DEPTH
+    from .source import read_limited
+
     if path is None:
         return {}
     try:
         if str(path) == "-":
             path = "<stdin>"
-            data = json.loads(click.get_binary_stream("stdin").read().decode("utf-8"))
+            raw = click.get_binary_stream("stdin").read(MAX_DOCUMENT_BYTES + 1)
+            if len(raw) > MAX_DOCUMENT_BYTES:
+                raise driver.UsageError(f"the inputs on stdin are over the limit of {MAX_DOCUMENT_BYTES} bytes")
+            data = json.loads(raw.decode("utf-8"))
         else:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(read_limited(Path(path), MAX_DOCUMENT_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise driver.UsageError(f"inputs file `{path}` does not exist") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -292,6 +298,12 @@ def _read_inputs(path: Path | None) -> dict:
         col = getattr(exc, "colno", 1)
         raise driver.UsageError(f"{path}:{line}:{col}: inputs are not valid JSON: "
                                 f"{getattr(exc, 'msg', exc)}") from None
+    except RecursionError:
+        raise driver.UsageError(f"{path}: inputs nest too deeply (the limit is {MAX_JSON_DEPTH} levels)") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise driver.UsageError(f"{path}: inputs hold a number beyond the limits: {str(exc)[:120]}") from None
+    except OSError as exc:
+        raise driver.UsageError(f"cannot read inputs file `{path}`: {exc.strerror or exc}") from None
     if not isinstance(data, dict):
         raise driver.UsageError(f"{path}: inputs must be a JSON object such as {{\"question\": \"…\"}}")
     return data

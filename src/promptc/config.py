@@ -234,6 +234,11 @@ class Project:
         """A path as diagnostics show it: relative to the project root when inside it."""
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except (RuntimeError, OSError):  # a symlink loop: show the path as it was found
+            try:
+                return path.absolute().relative_to(self.root.absolute()).as_posix()
+            except ValueError:
+                return path.as_posix()
         except ValueError:
             return path.as_posix()
 

@@ -41,6 +41,7 @@ _CODE_LIST: tuple[Code, ...] = (
     Code("PC003", "unclosed-text-block", "A text block was opened with \"\"\" and never closed."),
     Code("PC004", "unclosed-template-block", "An {% if %} or {% for %} block is never closed."),
     Code("PC005", "template-syntax", "Template text inside a block is not valid template syntax."),
+    Code("PC006", "limit-exceeded", "The source crosses a limit of promptc: size, nesting or number range."),
     Code("PC010", "invalid-front-matter", "The front matter is not valid YAML mapping."),
     Code("PC011", "unknown-front-matter-key", "The front matter has a key promptc does not know."),
     Code("PC012", "invalid-front-matter-value", "A front-matter value has the wrong type or form."),

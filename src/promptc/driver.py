@@ -28,7 +28,9 @@ from .modules.loader import Location, ModuleIndex, discover, module_name
 from .modules.resolver import ModuleGraph, build_graph
 from .modules.store import ModuleStore
 from .semantic.checker import Program, check_module, check_program
-from .source import SourceFile, Span
+from .limits import MAX_BRACKET_DEPTH, MAX_FILE_BYTES, SAFE_RANGE
+from .runtime.limits import json_depth, unportable_number
+from .source import SourceFile, Span, read_limited
 from .tokens import UnknownEncoding, check_encoding
 
 
@@ -81,12 +83,24 @@ def _schema_reader(project: Project):
             target.relative_to(project.root.resolve())
         except ValueError:
             return None, f"schema file `{path}` is outside the project"
-        if not target.is_file():
+        if not target.exists():
             return None, f"schema file `{path}` does not exist"
         try:
-            return json.loads(target.read_text(encoding="utf-8")), None
+            data = json.loads(read_limited(target, MAX_FILE_BYTES).decode("utf-8"))
+        except OSError as exc:
+            return None, f"cannot read schema file `{path}`: {exc.strerror or exc}"
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             return None, f"schema file `{path}` is not valid JSON: {exc}"
+        except (ValueError, RecursionError):  # an integer of more than 4,300 digits; deep nesting
+            return None, f"schema file `{path}` holds a number or nesting beyond the limits"
+        if json_depth(data) > MAX_BRACKET_DEPTH:
+            return None, f"schema file `{path}` nests deeper than {MAX_BRACKET_DEPTH} levels (the limit)"
+        bad = unportable_number(data)
+        if bad is not None:
+            shown = str(bad) if len(str(bad)) <= 24 else str(bad)[:20] + "…"
+            return None, (f"schema file `{path}` holds the number {shown}, outside the portable range "
+                          f"{SAFE_RANGE} of finite numbers")
+        return data, None
     return read
 
 
@@ -346,7 +360,7 @@ def _closure_key(project: Project, graph: ModuleGraph, name: str, extra: str = "
         parts.append(f"{dep}={src.path}:{src.digest}" if src else f"{dep}=?")
     for path in graph.headers[name].schema_files:
         try:
-            parts.append(f"schema={path}:" + hashlib.sha256((project.root / path).read_bytes()).hexdigest())
+            parts.append(f"schema={path}:" + hashlib.sha256(read_limited(project.root / path, MAX_FILE_BYTES)).hexdigest())
         except OSError:
             parts.append(f"schema={path}:missing")
     return build_cache.key(*parts)

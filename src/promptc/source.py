@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -30,6 +33,31 @@ class DecodeError(Exception):
         self.line = line
         self.column = column
         self.reason = reason
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
+
+    Raises OSError with a readable `strerror` for anything else: a FIFO, a device such as
+    /dev/zero, a directory, a symlink loop, or a file larger than `limit` (read no further
+    than the limit, so no input can hang the compiler or fill its memory)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file (a FIFO, a device or a directory)")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise OSError(0, f"larger than the limit of {limit:,} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def decode_source(data: bytes) -> str:

@@ -1291,12 +1291,39 @@ vector(
 )
 
 vector(
-    "pattern-unicode-property",
-    "`\\p{Lu}` is an ECMA-262 Unicode property escape: \"Ab\" matches ^\\p{Lu} and renders; \"ab\" would not.",
+    "pattern-outside-subset-unicode-property",
+    "`\\p{Lu}` (a Unicode property escape) is outside the linear-time pattern subset: the bundle is refused at load.",
     messages=[user(X(V("name")))],
     input_schema=inputs(["name"], name={"type": "string", "pattern": "^\\p{Lu}"}),
     inputs={"name": "Ab"},
-    expect=user_out("Ab"),
+    expect={"error": "format"},
+)
+
+vector(
+    "pattern-outside-subset-backreference",
+    "A backreference is outside the linear-time pattern subset: the bundle is refused at load.",
+    messages=[user(X(V("w")))],
+    input_schema=inputs(["w"], w={"type": "string", "pattern": "^(a)\\1$"}),
+    inputs={"w": "aa"},
+    expect={"error": "format"},
+)
+
+vector(
+    "pattern-nested-quantifier-is-linear",
+    "^(a+)+$ against 40 `a`s and a `!` is answered at once (no match) instead of backtracking for hours.",
+    messages=[user(X(V("w")))],
+    input_schema=inputs(["w"], w={"type": "string", "pattern": "^(a+)+$"}),
+    inputs={"w": "a" * 40 + "!"},
+    expect=input_error("w"),
+)
+
+vector(
+    "pattern-counted-groups-match",
+    "^(.*a){3}$ matches xaxaxa; `.` is any code point but a line terminator.",
+    messages=[user(X(V("w")))],
+    input_schema=inputs(["w"], w={"type": "string", "pattern": "^(.*a){3}$"}),
+    inputs={"w": "xa\u00e9a\U0001F600a"},
+    expect=user_out("xa\u00e9a\U0001F600a"),
 )
 
 # =============================================================================================

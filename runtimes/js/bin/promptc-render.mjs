@@ -8,10 +8,11 @@
 // --json-errors, to stdout as {"error": "format"|"integrity"|"input"|"render", "message",
 // "issues": [{"path", "message"}]}; 2 on a usage error.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
   BundleFormatError, InputError, IntegrityError, JsonSyntaxError, load, parseJson, PromptcRuntimeError, RenderError,
 } from "../src/index.mjs";
+import { MAX_DOCUMENT_BYTES } from "../src/limits.mjs";
 
 const USAGE = "usage: promptc-render [--json-errors] BUNDLE.json [INPUTS.json|-]";
 const KINDS = [[InputError, "input"], [IntegrityError, "integrity"], [BundleFormatError, "format"], [RenderError, "render"]];
@@ -30,14 +31,24 @@ if (files.length < 1 || files.length > 2 || files.some((f) => f.startsWith("--")
 const [bundlePath, inputsPath] = files;
 
 function fail(message) {
-  process.stderr.write(`promptc-render: ${message}\n`);
+  process.stderr.write(`promptc-render: ${message.length > 2000 ? message.slice(0, 2000) + "…" : message}\n`);
   process.exit(1);
 }
+
+// Never a stack trace: whatever escapes is reported in one line (and is a bug to report).
+process.on("uncaughtException", (err) => {
+  fail(`internal error: ${err?.name ?? "Error"}: ${String(err?.message ?? err)}. This is a bug in promptc-render; please report it with the input that caused it.`);
+});
 
 let inputs = {};
 if (inputsPath !== undefined) {
   let text;
   try {
+    if (inputsPath !== "-") {
+      const stats = statSync(inputsPath);
+      if (!stats.isFile()) fail(`cannot read the inputs ${inputsPath}: not a regular file`);
+      if (stats.size > MAX_DOCUMENT_BYTES) fail(`the inputs ${inputsPath} are larger than the limit of ${MAX_DOCUMENT_BYTES.toLocaleString("en-US")} bytes`);
+    }
     text = readFileSync(inputsPath === "-" ? 0 : inputsPath, "utf8");
   } catch (err) {
     fail(`cannot read the inputs ${inputsPath}: ${err.message}`);

@@ -5,12 +5,14 @@
 // order. After that a Bundle renders without further checks of its own structure, only of
 // the caller's inputs.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Ajv2020Module from "ajv/dist/2020.js";
 import { BundleFormatError, InputError, IntegrityError } from "./errors.mjs";
 import { CanonicalizationError, specHash } from "./hashing.mjs";
 import { JsonSyntaxError, parseJson } from "./json.mjs";
+import { MAX_DOCUMENT_BYTES, MAX_IR_DEPTH, MAX_JSON_DEPTH, MAX_STRING_LENGTH, codePoints, irDepth, jsonDepth, show, tooLong } from "./limits.mjs";
+import { ajvRegExp, compilePattern, PatternError } from "./pattern.mjs";
 import { renderContent } from "./render.mjs";
 import { Float, isObject, toPlain, tojson, typeName } from "./values.mjs";
 
@@ -19,7 +21,8 @@ const REQUIRED_KEYS = ["format", "name", "version", "hash", "spec", "meta", "pro
 const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
 // Formats are annotations only (as in Python's jsonschema without a format checker); unknown
 // keywords such as x-max-tokens are ignored.
-const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, verbose: true };
+// Every `pattern` is matched by the linear-time automaton of pattern.mjs, never by RegExp.
+const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, verbose: true, code: { regExp: ajvRegExp } };
 
 let schemaValidator = null;
 /** The JSON Schema (draft 2020-12) of a whole bundle document. */
@@ -53,6 +56,8 @@ export class Bundle {
    * listing every problem with the inputs. */
   render(inputs = {}) {
     inputs ??= {};
+    const limits = limitIssues(inputs);
+    if (limits.length) throw new InputError(`${this.name}@${this.version}`, limits);
     this.#validateInputs ??= compileInputs(this.spec.inputs);
     const plain = forAjv(inputs, false);
     if (!this.#validateInputs(plain)) {
@@ -73,6 +78,22 @@ export class Bundle {
   }
 }
 
+/** Inputs nest at most MAX_JSON_DEPTH deep (a value that contains itself never ends) and hold
+ * no string longer than MAX_STRING_LENGTH: checked first, so they are refused at once. */
+function limitIssues(inputs) {
+  if (jsonDepth(inputs) > MAX_JSON_DEPTH) return [{ path: "<inputs>", message: `nests deeper than ${MAX_JSON_DEPTH} levels, or contains itself` }];
+  const issues = [];
+  const stack = [[inputs, []]];
+  while (stack.length) {
+    const [value, where] = stack.pop();
+    if (typeof value === "string") {
+      if (tooLong(value)) issues.push({ path: formatPath(where), message: `is longer than the limit of ${MAX_STRING_LENGTH.toLocaleString("en-US")} characters for any string` });
+    } else if (Array.isArray(value)) value.forEach((v, i) => stack.push([v, [...where, i]]));
+    else if (isObject(value)) for (const [k, v] of Object.entries(value)) stack.push([v, [...where, k]]);
+  }
+  return issues.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 function compileInputs(schema) {
   // The bundle schema has already checked spec.inputs against the 2020-12 metaschema, so
   // this instance needs neither the metaschemas nor a second check (10x faster to build).
@@ -88,17 +109,30 @@ function compileInputs(schema) {
 export function load(source) {
   if (typeof source === "string" || source instanceof URL) {
     const origin = source instanceof URL ? fileURLToPath(source) : source;
-    return new Bundle(parseBytes(readFileSync(source), origin), origin);
+    return new Bundle(parseBytes(readBundle(source, origin), origin), origin);
   }
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return new Bundle(parseBytes(source, "<bytes>"), "<bytes>");
-  if (isObject(source)) return new Bundle(clone(source));
+  if (isObject(source)) {
+    if (jsonDepth(source) > MAX_JSON_DEPTH) throw new BundleFormatError(`<object> is not a ${FORMAT} bundle: it nests deeper than ${MAX_JSON_DEPTH} levels, or contains itself`);
+    return new Bundle(clone(source));
+  }
   throw new TypeError(`load() takes a path, bytes or an object, not ${typeName(source)}`);
 }
 
+// A missing or unreadable file is the operating system's error, as in Python (OSError).
+function readBundle(source, origin) {
+  const stats = statSync(source);
+  if (!stats.isFile()) throw new BundleFormatError(`${origin} is not a regular file`);
+  if (stats.size > MAX_DOCUMENT_BYTES) throw new BundleFormatError(`${origin} is larger than the limit of ${MAX_DOCUMENT_BYTES.toLocaleString("en-US")} bytes for a bundle`);
+  return readFileSync(source);
+}
+
 function parseBytes(data, origin) {
+  if (data.byteLength > MAX_DOCUMENT_BYTES) throw new BundleFormatError(`${origin} is larger than the limit of ${MAX_DOCUMENT_BYTES.toLocaleString("en-US")} bytes for a bundle`);
   let text;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(data); // drops a leading BOM
+    // ignoreBOM keeps a leading BOM for parseJson, which skips one (a second is an error)
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(data);
   } catch {
     throw new BundleFormatError(`${origin} is not a promptc bundle: not UTF-8 text`);
   }
@@ -113,6 +147,45 @@ function parseBytes(data, origin) {
 function verify(document, origin) {
   const prefix = `${origin} is not a ${FORMAT} bundle`;
   if (!isObject(document)) throw new BundleFormatError(`${prefix}: expected a JSON object, got ${typeName(document)}`);
+  if (jsonDepth(document) > MAX_JSON_DEPTH) throw new BundleFormatError(`${prefix}: it nests deeper than ${MAX_JSON_DEPTH} levels`);
+  checkStrings(document, prefix);
+  try {
+    verifyDocument(document, origin, prefix);
+  } catch (err) {
+    // a schema nested within the depth limit but too deep for the validator
+    if (err instanceof RangeError) throw new BundleFormatError(`${prefix}: its schemas nest too deeply to be validated`);
+    throw err;
+  }
+}
+
+function checkStrings(document, prefix) {
+  const stack = [document];
+  while (stack.length) {
+    const value = stack.pop();
+    if (typeof value === "string") {
+      if (tooLong(value)) throw new BundleFormatError(`${prefix}: it holds a string longer than the limit of ${MAX_STRING_LENGTH.toLocaleString("en-US")} characters`);
+    } else if (Array.isArray(value)) stack.push(...value);
+    else if (isObject(value)) for (const [k, v] of Object.entries(value)) stack.push(k, v);
+  }
+}
+
+const REFERENCES = ["$ref", "$dynamicRef", "$recursiveRef"];
+
+/** The reference keywords in an input schema: a remote one would be fetched, a
+ * self-reference never ends; promptc writes neither. */
+function* schemaRefs(schema) {
+  const stack = [schema];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) stack.push(...node);
+    else if (isObject(node)) {
+      for (const key of REFERENCES) if (Object.hasOwn(node, key)) yield `\`${key}\``;
+      for (const [k, v] of Object.entries(node)) if (!DATA_KEYWORDS.has(k)) stack.push(v);
+    }
+  }
+}
+
+function verifyDocument(document, origin, prefix) {
   if (document.format !== FORMAT) {
     const found = Object.hasOwn(document, "format") ? tojson(document.format) : "no format key";
     throw new BundleFormatError(`${prefix}: found ${found}, expected format '${FORMAT}'`);
@@ -135,6 +208,37 @@ function verify(document, origin) {
     const details = errors.slice(0, 20).map((e) => `  - ${e}`).join("\n");
     const more = errors.length > 20 ? `\n  … and ${errors.length - 20} more` : "";
     throw new BundleFormatError(`${origin} does not match the ${FORMAT} schema:\n${details}${more}`);
+  }
+  for (const pattern of schemaPatterns(spec.inputs)) {
+    try {
+      compilePattern(pattern);
+    } catch (err) {
+      if (err instanceof PatternError) throw new BundleFormatError(`${prefix}: its input schema has a pattern outside the supported subset: ${err.message}`);
+      throw err;
+    }
+  }
+  for (const ref of schemaRefs(spec.inputs)) {
+    throw new BundleFormatError(`${prefix}: its input schema uses ${ref}; input schemas must be self-contained (promptc never writes references)`);
+  }
+  for (const message of spec.messages) {
+    if (irDepth(message.content) > MAX_IR_DEPTH) throw new BundleFormatError(`${prefix}: a message nests \`if\`, \`for\` and expressions deeper than ${MAX_IR_DEPTH} levels`);
+  }
+}
+
+// Keywords whose values are data, not schemas: a "pattern" key inside them is not a pattern.
+const DATA_KEYWORDS = new Set(["const", "default", "enum", "examples"]);
+
+/** Every `pattern` of a JSON Schema (iteratively; values of const/default/enum skipped). */
+function* schemaPatterns(schema) {
+  const stack = [schema];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const v of node) if (v !== null && typeof v === "object") stack.push(v);
+    } else if (isObject(node)) {
+      if (typeof node.pattern === "string") yield node.pattern;
+      for (const [k, v] of Object.entries(node)) if (!DATA_KEYWORDS.has(k) && v !== null && typeof v === "object") stack.push(v);
+    }
   }
 }
 
@@ -226,18 +330,18 @@ function describe(errors, data) {
         break;
       case "type": {
         const wanted = Array.isArray(e.schema) ? e.schema.join(" or ") : e.schema;
-        add(where, `expected ${wanted}, got ${typeName(value)} ${tojson(value)}`);
+        add(where, `expected ${wanted}, got ${typeName(value)} ${show(value)}`);
         break;
       }
       case "enum":
-        add(where, `${tojson(value)} is not allowed; expected one of: ${e.schema.map(tojson).join(", ")}`);
+        add(where, `${show(value)} is not allowed; expected one of: ${e.schema.map(show).join(", ")}`);
         break;
       case "const":
-        add(where, `${tojson(value)} is not allowed; expected exactly ${tojson(e.schema)}`);
+        add(where, `${show(value)} is not allowed; expected exactly ${show(e.schema)}`);
         break;
       case "maxLength":
       case "minLength":
-        add(where, `is ${[...value].length} characters long; ${e.keyword === "maxLength" ? "at most" : "at least"} ${e.schema} allowed`);
+        add(where, `is ${codePoints(value)} characters long; ${e.keyword === "maxLength" ? "at most" : "at least"} ${e.schema} allowed`);
         break;
       case "maxItems":
       case "minItems":
@@ -247,17 +351,17 @@ function describe(errors, data) {
       case "minimum":
       case "exclusiveMaximum":
       case "exclusiveMinimum":
-        add(where, `is ${tojson(value)}; must be ${BOUNDS[e.keyword]} ${tojson(e.schema)}`);
+        add(where, `is ${show(value)}; must be ${BOUNDS[e.keyword]} ${show(e.schema)}`);
         break;
       case "pattern":
-        add(where, `${tojson(value)} does not match the pattern ${e.schema}`);
+        add(where, `${show(value)} does not match the pattern ${e.schema}`);
         break;
       case "anyOf":
       case "oneOf":
-        add(where, `${tojson(value)} is not valid under any of the given schemas`);
+        add(where, `${show(value)} is not valid under any of the given schemas`);
         break;
       default:
-        add(where, e.message);
+        add(where, e.message.length > 200 ? e.message.slice(0, 200) + "…" : e.message);
     }
   }
   return issues;

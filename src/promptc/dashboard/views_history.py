@@ -7,6 +7,7 @@ from typing import Optional
 
 from flask import Blueprint, render_template, request, url_for
 
+from promptc.registry.audit import label_problems
 from promptc.registry.model import ChainProblem, Event, RegistryError, parse_time, verify_chain
 
 from . import present
@@ -36,7 +37,8 @@ _checked: dict[str, tuple[float, tuple[int, str], ChainStatus]] = {}
 
 
 def chain_status() -> ChainStatus:
-    """Walk the whole log and check every link, as `promptc audit verify` does (reusing a
+    """Walk the whole log, check every link and that each served label is the state the log
+    left it in, as `promptc audit verify` does (reusing a
     check under `CHAIN_CHECK_TTL_S` old while the head has not moved)."""
     import time
 
@@ -47,7 +49,7 @@ def chain_status() -> ChainStatus:
     if cached is not None and cached[1] == head and now - cached[0] < CHAIN_CHECK_TTL_S:
         return cached[2]
     events = list(s.iter_events())
-    status = ChainStatus(len(events), head[0], verify_chain(events, head))
+    status = ChainStatus(len(events), head[0], verify_chain(events, head) + label_problems(events, s.label_rows()))
     _checked[s.url] = (now, head, status)
     return status
 

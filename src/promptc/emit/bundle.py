@@ -23,7 +23,7 @@ def build_spec(module: CheckedModule, sink: DiagnosticSink) -> dict:
     tools = sorted(({"name": t.name, "description": t.description, "parameters": t.parameters_schema(),
                      "requires_approval": t.requires_approval} for t in module.tools.values()),
                    key=lambda t: t["name"])
-    messages = [{"role": m.role, "content": lowerer.nodes(m.body)} for m in module.messages]
+    messages = [{"role": m.role, "content": lowerer.message(m.body, m.span)} for m in module.messages]
     spec = {"model": model, "inputs": module.inputs_schema(), "messages": messages, "tools": tools,
             "output": module.output}
     retrieval = front.retrieval_spec() if front else None

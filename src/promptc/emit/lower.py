@@ -9,36 +9,85 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import DiagnosticSink
+from ..limits import MAX_INCLUDE_DEPTH, MAX_IR_DEPTH, MAX_MESSAGE_SIZE
+from ..runtime.limits import ir_depth
 from ..runtime.values import stringify
 from ..semantic.symbols import FragmentSym
+from ..source import Span
 
 
 class Lowerer:
     def __init__(self, sink: DiagnosticSink):
         self.sink = sink
         self._stack: list[FragmentSym] = []
+        self._calls: list[dict] = []  # the call nodes being inlined, outermost first
+        self._blocks = 0  # `if`/`for` bodies open around the node being lowered
+        self._size = 0  # characters of text plus nodes emitted for the current message
+        self._over = False  # a limit was hit in the current message: stop inlining
+
+    def message(self, body: list[dict], span: Span) -> list[dict]:
+        """Lower one message within the limits on its inlined size and nesting."""
+        self._size, self._over = 0, False
+        out = self.nodes(body)
+        if not self._over:
+            depth = ir_depth(out)
+            if depth > MAX_IR_DEPTH:
+                self.sink.error("limit-exceeded", f"this message nests `if`, `for` and expressions {depth} deep "
+                                f"with its fragments inlined; the limit is {MAX_IR_DEPTH}", span,
+                                notes=(f"bundles nest at most {MAX_IR_DEPTH} levels so that every runtime can "
+                                       "read them; flatten conditions (`a and b` instead of nested `if`s)",))
+        return out
+
+    def _limit(self, message: str, span: Span, help_: str) -> None:
+        self._over = True
+        self.sink.error("limit-exceeded", message, span, notes=(help_,))
 
     def nodes(self, body: list[dict], env: dict[str, dict] | None = None, bound: frozenset = frozenset()) -> list[dict]:
         """Lower `body`; `env` maps fragment parameters to the caller's expressions."""
         out: list[dict] = []
         for node in body:
+            if self._over:
+                break
             kind = node["kind"]
-            if kind == "text":
-                out.append({"kind": "text", "text": node["text"]})
-            elif kind == "expr":
-                out.append({"kind": "expr", "expr": self.expr(node["expr"], env, bound)})
-            elif kind == "if":
-                out.append({"kind": "if",
-                            "branches": [{"cond": self.expr(b["cond"], env, bound),
-                                          "body": self.nodes(b["body"], env, bound)} for b in node["branches"]],
-                            "else": self.nodes(node["else"], env, bound)})
-            elif kind == "for":
-                var = node["var"]
-                out.append({"kind": "for", "var": var, "iter": self.expr(node["iter"], env, bound),
-                            "body": self.nodes(node["body"], env, bound | {var, "loop"})})
-            elif kind == "call":
-                out.extend(self.inline(node, env, bound))
+            self._size += 1 + len(node.get("text", ""))
+            if self._size > MAX_MESSAGE_SIZE:
+                # at the include in the message itself: the one its author can change
+                span = _origin_span(self._calls[0] if self._calls else node) or (
+                    self._stack[-1].span if self._stack else None)
+                self._limit(f"with its fragments inlined, this message grows past the limit of {MAX_MESSAGE_SIZE:,} "
+                            "(characters of text, plus one per template part) here", span,
+                            "a fragment that includes another several times multiplies its size: "
+                            "include it once, or pass the repeated part as an input")
+                break
+            if kind in ("if", "for") and self._blocks >= MAX_IR_DEPTH:
+                self._limit(f"with its fragments inlined, `{kind}` blocks nest deeper than {MAX_IR_DEPTH} levels here",
+                            _origin_span(node) or (self._stack[-1].span if self._stack else None),
+                            "move the inner part into its own message or flatten the conditions")
+                break
+            self._blocks += kind in ("if", "for")
+            try:
+                self._lower_node(node, env, bound, out)
+            finally:
+                self._blocks -= kind in ("if", "for")
         return _fold(out)
+
+    def _lower_node(self, node: dict, env, bound, out: list[dict]) -> None:
+        kind = node["kind"]
+        if kind == "text":
+            out.append({"kind": "text", "text": node["text"]})
+        elif kind == "expr":
+            out.append({"kind": "expr", "expr": self.expr(node["expr"], env, bound)})
+        elif kind == "if":
+            out.append({"kind": "if",
+                        "branches": [{"cond": self.expr(b["cond"], env, bound),
+                                      "body": self.nodes(b["body"], env, bound)} for b in node["branches"]],
+                        "else": self.nodes(node["else"], env, bound)})
+        elif kind == "for":
+            var = node["var"]
+            out.append({"kind": "for", "var": var, "iter": self.expr(node["iter"], env, bound),
+                        "body": self.nodes(node["body"], env, bound | {var, "loop"})})
+        elif kind == "call":
+            out.extend(self.inline(node, env, bound))
 
     def inline(self, node: dict, env, bound) -> list[dict]:
         frag: FragmentSym = node["fragment"]
@@ -47,13 +96,20 @@ class Lowerer:
             self.sink.error("fragment-recursion", f"fragments include each other: {cycle}", frag.span,
                             notes=("a fragment cannot include itself, directly or through others",))
             return []
+        if len(self._stack) >= MAX_INCLUDE_DEPTH:
+            self._limit(f"fragments include each other more than {MAX_INCLUDE_DEPTH} levels deep here",
+                        _origin_span(node) or frag.span,
+                        "include the inner fragments directly from a shallower one")
+            return []
         args = {name: self.expr(e, env, bound) for name, e in node["args"].items()}
         body = _hygienic(frag.body or [], args)
         self._stack.append(frag)
+        self._calls.append(node)
         try:
             return self.nodes(body, args, frozenset())
         finally:
             self._stack.pop()
+            self._calls.pop()
 
     def expr(self, e: dict, env: dict[str, dict] | None, bound: frozenset) -> dict:
         kind = e["kind"]
@@ -73,6 +129,14 @@ class Lowerer:
         if kind == "not":
             return {"kind": "not", "arg": self.expr(e["arg"], env, bound)}
         raise ValueError(f"unknown expression kind {kind!r}")
+
+
+def _origin_span(node: dict) -> Span | None:
+    origin = node.get("origin")
+    if not origin:
+        return None
+    parsed, offset = origin
+    return parsed.span_at(offset)
 
 
 def _project(arg: dict, rest: list[str]) -> dict:

@@ -9,7 +9,8 @@ from pathlib import Path, PurePosixPath
 from ..config import Project
 from ..diagnostics import Diagnostic, diag
 from ..resources import stdlib_root
-from ..source import DecodeError, SourceFile, Span, decode_source
+from ..limits import MAX_FILE_BYTES
+from ..source import DecodeError, SourceFile, Span, decode_source, read_limited
 
 SUFFIX = ".prompt"
 STD_PREFIX = "<stdlib>/"
@@ -23,6 +24,8 @@ class Location:
     is_std: bool
 
     def read_bytes(self) -> bytes:
+        if isinstance(self.path, Path):
+            return read_limited(self.path, MAX_FILE_BYTES)
         return self.path.read_bytes()
 
 
@@ -106,7 +109,8 @@ def read_source(loc: Location) -> tuple[SourceFile | None, list[Diagnostic]]:
         data = loc.read_bytes()
     except OSError as exc:
         return None, [diag("unknown-module", f"cannot read `{loc.display}`: {exc.strerror or exc}",
-                           Span.point(loc.display, 1, 1))]
+                           Span.point(loc.display, 1, 1),
+                           notes=(f"a module is a regular UTF-8 file of at most {MAX_FILE_BYTES:,} bytes",))]
     try:
         text = decode_source(data)
     except DecodeError as exc:

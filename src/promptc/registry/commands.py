@@ -501,19 +501,48 @@ def audit() -> None:
     """The audit log of label moves."""
 
 
-@audit.command("verify")
+@audit.command("checkpoint")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @registry_command
 @readonly
-def audit_verify(store: Store, as_json: bool, project_dir) -> None:
-    """Check the hash chain of the audit log: exit 1 if any event was edited, removed or
-    reordered."""
+def audit_checkpoint(file, store: Store, as_json: bool, project_dir) -> None:
+    """Write the log's head (last event number and hash, with the time) to FILE (`-`:
+    standard output). Keep it where the registry's writers cannot change it (another
+    repository, a git tag, a ticket); `audit verify --against FILE` then detects a log
+    rewritten and re-sealed, or cut back, since."""
+    from ..atomic import atomic_write
+    from .audit import checkpoint_text
+
+    seq, text = checkpoint_text(store)
+    if str(file) == "-":
+        click.echo(text, nl=False)
+    else:
+        atomic_write(file, text.encode("utf-8"))
+        click.echo(f"Checkpoint of event #{seq} written to {file}.", err=True)
+
+
+@audit.command("verify")
+@click.option("--against", "against", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also compare with a checkpoint written by `audit checkpoint` and kept elsewhere.")
+@registry_command
+@readonly
+def audit_verify(against, store: Store, as_json: bool, project_dir) -> None:
+    """Check the hash chain of the audit log, and that every served label is the state the log
+    leaves it in: exit 1 if any event was edited, removed or reordered, or a label differs.
+    With --against, also that the log still holds the checkpointed head unchanged."""
+    from .audit import checkpoint_problems, label_problems, read_checkpoint
     from .model import verify_chain
 
+    checkpoint = read_checkpoint(against) if against else None
     events = list(store.iter_events())
     problems = verify_chain(events, store.head())
+    labels = label_problems(events, store.label_rows())
+    anchored = checkpoint_problems(events, checkpoint) if checkpoint else []
+    problems = problems + anchored + labels
     if as_json:
         echo_json({"events": len(events), "ok": not problems,
-                   "problems": [{"seq": p.seq, "message": p.message} for p in problems]})
+                   "problems": [{"seq": p.seq, "message": p.message} for p in problems],
+                   "labels": [{"seq": p.seq, "message": p.message} for p in labels]})
     else:
         for p in problems[:SHOWN_PROBLEMS]:
             click.echo(f"event #{p.seq}: {p.message}")
@@ -522,7 +551,9 @@ def audit_verify(store: Store, as_json: bool, project_dir) -> None:
         if problems:
             click.echo(f"The audit log is broken: {len(problems)} problem(s) in {len(events)} events.", err=True)
         else:
-            click.echo(f"The audit log is intact: {len(events)} events, chain verified.", err=True)
+            checked = f", checkpoint #{checkpoint['seq']} matches" if checkpoint else ""
+            click.echo(f"The audit log is intact: {len(events)} events, chain verified, served labels match "
+                       f"the log{checked}.", err=True)
     if problems:
         sys.exit(EXIT_FINDINGS)
 

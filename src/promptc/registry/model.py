@@ -53,13 +53,22 @@ def instant(text: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(raw)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except OverflowError:  # `0001-01-01T00:00:00+01:00` is before year 1 in UTC
+        raise OutOfRange(f"`{text}` is outside the times promptc can store (years 1 to 9999, in UTC)") from None
+
+
+class OutOfRange(ValueError):
+    """An instant that is valid ISO 8601 but falls outside years 1 to 9999 once in UTC."""
 
 
 def parse_time(text: str) -> str:
     """Normalise a user-given instant to the stored form."""
     try:
         return format_time(instant(text))
+    except OutOfRange as exc:
+        raise RegistryUsageError(str(exc)) from None
     except ValueError:
         raise RegistryUsageError(f"`{text}` is not a time; write it as ISO 8601 in UTC, such as "
                                  "2026-03-15T14:47:00Z") from None

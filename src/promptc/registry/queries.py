@@ -34,10 +34,25 @@ def label_json(state: LabelState) -> dict:
 
 def status(store: Store, env: Optional[str] = None, order: Sequence[str] = ()) -> list[dict]:
     """Every label (of `env`), environments in `order` (promptc.toml's, staging before prod)
-    and then the others by name."""
+    and then the others by name, each with `audited`: whether the audit log supports the
+    state served."""
     rank = {name: i for i, name in enumerate(order)}
     states = sorted(store.labels(env), key=lambda s: (rank.get(s.env, len(rank)), s.env, s.name))
-    return [label_json(state) for state in states]
+    return [{**label_json(state), "audited": label_supported(store, state)} for state in states]
+
+
+def label_supported(store: Store, state: LabelState) -> bool:
+    """True if the label's stored state is what the log's last move of it left (two reads)."""
+    rows = store._query("SELECT seq, state FROM labels WHERE name = ? AND env = ?", (state.name, state.env))
+    if not rows:
+        return False
+    seq, text = int(rows[0][0]), rows[0][1]
+    setting = store.events(from_seq=seq, before=seq + 1)
+    if not setting or (setting[0].name, setting[0].env) != (state.name, state.env) \
+            or setting[0].data.get("state") != json.loads(text):
+        return False
+    later = store.events(name=state.name, env=state.env, from_seq=seq + 1)
+    return not any("state" in e.data for e in later)
 
 
 def status_text(rows: list[dict]) -> str:
@@ -49,6 +64,8 @@ def status_text(rows: list[dict]) -> str:
             current_env = row["env"]
             lines.append(("" if not lines else "\n") + f"{current_env}")
         flags = " [frozen]" if row["frozen"] else ""
+        if not row.get("audited", True):
+            flags += " [NOT IN THE AUDIT LOG: run `promptc audit verify`]"
         version = row["version"] or "not served"
         line = f"  {row['name']:<{width}}  {version:<10} {_short(row['hash'])}{flags}"
         if row["rollout"]:
@@ -56,6 +73,10 @@ def status_text(rows: list[dict]) -> str:
 
             line += f"   rollout: {describe_rollout(Rollout.from_json(row['rollout']))}"
         lines.append(line)
+    unsupported = [r for r in rows if not r.get("audited", True)]
+    if unsupported:
+        lines.append(f"\nwarning: {len(unsupported)} label(s) serve a state the audit log does not support; "
+                     "`promptc audit verify` names what differs")
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .model import Event, RegistryError, instant
+from .model import Event, OutOfRange, RegistryError, instant
 from .store import Store
 
 #: Signals that are events: reporting one says the response had it. Reporting False or 0
@@ -61,17 +61,26 @@ class SignalError(ValueError):
 def minute_of(moment: Any) -> str:
     """The UTC minute of a datetime, an ISO 8601 string or a POSIX timestamp."""
     if isinstance(moment, (int, float)) and not isinstance(moment, bool):
-        moment = dt.datetime.fromtimestamp(float(moment), dt.timezone.utc)
+        try:
+            moment = dt.datetime.fromtimestamp(float(moment), dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise SignalError(f"`{moment}` is outside the times promptc can store (a POSIX timestamp "
+                              "of years 1 to 9999)") from None
     elif isinstance(moment, str):
         try:
             moment = instant(moment)
+        except OutOfRange as exc:
+            raise SignalError(str(exc)) from None
         except ValueError:
             raise SignalError(f"`{moment}` is not an ISO 8601 time such as 2026-03-15T14:47:05Z") from None
     if not isinstance(moment, dt.datetime):
         raise SignalError(f"{moment!r} is not a time")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M")
+    try:
+        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M")
+    except OverflowError:
+        raise SignalError(f"`{moment}` is outside the times promptc can store (years 1 to 9999, in UTC)") from None
 
 
 def minute_start(minute: str) -> dt.datetime:

@@ -250,6 +250,11 @@ class Store(ABC):
             rows = self._query("SELECT name, env, state FROM labels WHERE env = ? ORDER BY name", (env,))
         return [LabelState.from_json(n, e, json.loads(s)) for n, e, s in rows]
 
+    def label_rows(self) -> list[tuple[str, str, int, dict]]:
+        """Every served label as stored: (name, env, seq of the event that set it, state)."""
+        rows = self._query("SELECT name, env, seq, state FROM labels ORDER BY env, name")
+        return [(n, e, int(q), json.loads(s)) for n, e, q, s in rows]
+
     def environments(self) -> list[str]:
         return [r[0] for r in self._query("SELECT DISTINCT env FROM labels ORDER BY env")]
 

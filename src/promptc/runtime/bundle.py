@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import stat
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from referencing.jsonschema import DRAFT202012
 from .errors import BundleFormatError, InputError, IntegrityError
 from .hashing import spec_hash
 from .inputs import prepare_inputs
-from .schema import Validator
+from .limits import MAX_DOCUMENT_BYTES, MAX_NUMBER_LENGTH, MAX_IR_DEPTH, MAX_JSON_DEPTH, MAX_STRING_LENGTH, ir_depth, json_depth
+from .schema import PatternError, Validator, compile_pattern, schema_patterns
 from .render import render_content
 from .semver import semver_key
 from .values import type_name
@@ -136,10 +138,13 @@ class Bundle:
 def load(source: Source) -> Bundle:
     """Load and verify a bundle from a file path, the file's bytes, or a parsed dict."""
     if isinstance(source, (str, os.PathLike)):
-        return Bundle(_parse(Path(source).read_bytes(), os.fspath(source)), os.fspath(source))
+        return Bundle(_parse(_read(Path(source)), os.fspath(source)), os.fspath(source))
     if isinstance(source, (bytes, bytearray)):
         return Bundle(_parse(bytes(source), "<bytes>"))
     if isinstance(source, Mapping):
+        if json_depth(source) > MAX_JSON_DEPTH:
+            raise BundleFormatError(f"<dict> is not a {FORMAT} bundle: it nests deeper than {MAX_JSON_DEPTH} "
+                                    "levels, or contains itself")
         return Bundle(copy.deepcopy(dict(source)))
     raise TypeError(f"load() takes a path, bytes or a dict, not {type(source).__name__}")
 
@@ -167,18 +172,39 @@ def load_dir(path: str | os.PathLike) -> dict[str, Bundle]:
     return newest
 
 
+def _read(path: Path) -> bytes:
+    """A bundle file's bytes; BundleFormatError for anything but a regular file, or past
+    MAX_DOCUMENT_BYTES (read no further). A missing file is the OSError it always was."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise BundleFormatError(f"{path} is not a regular file")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise BundleFormatError(f"{path} is larger than the limit of {MAX_DOCUMENT_BYTES:,} bytes for a bundle")
+    return data
+
+
 def _parse(data: bytes, origin: str) -> Any:
+    """The document of a bundle's bytes: UTF-8 with at most one leading byte-order mark
+    (a second one is not JSON), within the size, depth and number limits."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise BundleFormatError(f"{origin} is larger than the limit of {MAX_DOCUMENT_BYTES:,} bytes for a bundle")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BundleFormatError(f"{origin} is not a promptc bundle: not UTF-8 text ({exc})") from None
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant,
+                          parse_int=_number(int), parse_float=_number(float))
     except json.JSONDecodeError as exc:
         raise BundleFormatError(
             f"{origin} is not a promptc bundle: invalid JSON at line {exc.lineno} column "
             f"{exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise BundleFormatError(f"{origin} is not a promptc bundle: it nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise BundleFormatError(f"{origin} is not a promptc bundle: {str(exc)[:120]}") from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
@@ -191,6 +217,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     return document
 
 
+def _number(convert):
+    def parse(text: str) -> Any:
+        if len(text) > MAX_NUMBER_LENGTH:
+            raise BundleFormatError(f"bundle JSON has a number of {len(text):,} characters; "
+                                    f"the limit is {MAX_NUMBER_LENGTH}")
+        return convert(text)
+    return parse
+
+
 def _no_constant(name: str) -> Any:
     raise BundleFormatError(f"bundle JSON contains {name}, which is not valid JSON")
 
@@ -199,6 +234,31 @@ def _verify(document: Any, origin: str) -> None:
     prefix = f"{origin} is not a {FORMAT} bundle"
     if not isinstance(document, dict):
         raise BundleFormatError(f"{prefix}: expected a JSON object, got {type_name(document)}")
+    if json_depth(document) > MAX_JSON_DEPTH:
+        raise BundleFormatError(f"{prefix}: it nests deeper than {MAX_JSON_DEPTH} levels")
+    _check_strings(document, prefix)
+    try:
+        _verify_document(document, origin, prefix)
+    except RecursionError:  # a schema nested within the depth limit but too deep for jsonschema
+        raise BundleFormatError(f"{prefix}: its schemas nest too deeply to be validated") from None
+
+
+def _check_strings(document: Any, prefix: str) -> None:
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_LENGTH:
+                raise BundleFormatError(f"{prefix}: it holds a string longer than the limit of "
+                                        f"{MAX_STRING_LENGTH:,} characters")
+        elif isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _verify_document(document: dict, origin: str, prefix: str) -> None:
     if document.get("format") != FORMAT:
         found = repr(document["format"]) if "format" in document else "no format key"
         raise BundleFormatError(f"{prefix}: found {found}, expected format {FORMAT!r}")
@@ -219,3 +279,34 @@ def _verify(document: Any, origin: str) -> None:
         details = "\n".join(f"  - {e.json_path}: {e.message}" for e in errors[:20])
         more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
         raise BundleFormatError(f"{origin} does not match the {FORMAT} schema:\n{details}{more}")
+    for pattern in schema_patterns(spec.get("inputs")):
+        try:
+            compile_pattern(pattern)
+        except PatternError as exc:
+            raise BundleFormatError(f"{prefix}: its input schema has a pattern outside the supported "
+                                    f"subset: {exc}") from None
+    for schema in _schemas_with_refs(spec.get("inputs")):
+        raise BundleFormatError(f"{prefix}: its input schema uses {schema}; input schemas must be "
+                                "self-contained (promptc never writes references)")
+    for message in spec["messages"]:
+        if ir_depth(message["content"]) > MAX_IR_DEPTH:
+            raise BundleFormatError(f"{prefix}: a message nests `if`, `for` and expressions deeper than "
+                                    f"{MAX_IR_DEPTH} levels")
+
+
+_REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def _schemas_with_refs(schema: Any):
+    """The reference keywords in an input schema: a remote one would be fetched, a
+    self-reference never ends; promptc writes neither."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in _REFERENCES:
+                if key in node:
+                    yield f"`{key}`"
+            stack.extend(v for k, v in node.items() if k not in ("const", "default", "enum", "examples"))
+        elif isinstance(node, list):
+            stack.extend(node)

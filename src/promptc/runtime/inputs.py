@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .errors import InputIssue
+from .limits import MAX_JSON_DEPTH, MAX_STRING_LENGTH, json_depth, show
 from .values import type_name
 
 ROOT = "<inputs>"
@@ -42,7 +43,9 @@ def prepare_inputs(validator: Draft202012Validator, inputs: Any) -> tuple[dict, 
         inputs = {}
     elif isinstance(inputs, Mapping) and not isinstance(inputs, dict):
         inputs = dict(inputs)
-    issues: list[InputIssue] = []
+    issues = _limit_issues(inputs)
+    if issues:
+        return {}, issues
     for error in validator.iter_errors(inputs):
         for issue in _describe(error):
             if issue not in issues:
@@ -56,8 +59,26 @@ def prepare_inputs(validator: Draft202012Validator, inputs: Any) -> tuple[dict, 
     return values, []
 
 
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _limit_issues(inputs: Any) -> list[InputIssue]:
+    """Inputs nest at most MAX_JSON_DEPTH deep (a value that contains itself never ends) and
+    hold no string longer than MAX_STRING_LENGTH: checked first, so they are refused at once."""
+    if json_depth(inputs) > MAX_JSON_DEPTH:
+        return [InputIssue(ROOT, f"nests deeper than {MAX_JSON_DEPTH} levels, or contains itself")]
+    issues = []
+    stack: list[tuple[Any, list]] = [(inputs, [])]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str) and len(value) > MAX_STRING_LENGTH:
+            issues.append(InputIssue(format_path(where), f"is longer than the limit of {MAX_STRING_LENGTH:,} "
+                                                          "characters for any string"))
+        elif isinstance(value, dict):
+            stack.extend((v, [*where, str(k)]) for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, [*where, i]) for i, v in enumerate(value))
+    return sorted(issues, key=lambda issue: issue.path)
+
+
+_show = show
 
 
 def _describe(error: ValidationError) -> list[InputIssue]:
@@ -93,4 +114,5 @@ def _describe(error: ValidationError) -> list[InputIssue]:
         return [InputIssue(path, f"is {_show(value)}; must be {bound} {_show(expected)}")]
     if keyword == "pattern":
         return [InputIssue(path, f"{_show(value)} does not match the pattern {expected}")]
-    return [InputIssue(path, error.message)]
+    message = error.message
+    return [InputIssue(path, message if len(message) <= 200 else message[:200] + "…")]

@@ -311,7 +311,8 @@ class ModuleChecker:
 
     def check_front(self, checked: CheckedModule) -> None:
         if checked.is_prompt and (self.module.front is None or self.module.front.version is None):
-            if not any(d.code.name in ("invalid-semver", "invalid-front-matter", "unknown-front-matter-key")
+            if not any(d.code.name in ("invalid-semver", "invalid-front-matter", "unknown-front-matter-key",
+                                       "limit-exceeded")
                        for d in self.graph.diagnostics if d.span and d.span.file == self.source.path):
                 first = self.module.of(ast.MessageDecl)[0]
                 self.sink.error("missing-version", f"`{self.name}` defines messages but has no version",

@@ -188,7 +188,9 @@ class TypeResolver:
                     compile_pattern(value)
                 except PatternError as exc:
                     self.sink.error("invalid-constraint", f"`pattern` is not valid: {exc}", c.value.span,
-                                    notes=("patterns are ECMA-262 regular expressions, as JSON Schema defines them",))
+                                    notes=("patterns are ECMA-262 regular expressions matched in linear time: literals, `.`, classes "
+                                           "`[…]`, `\\d \\w \\s \\b`, groups, `|`, `^ $` and quantifiers; no backreferences, "
+                                           "lookaround or `\\p{…}` (see docs/limits.md)",))
                     continue
             out[key] = value
         for low, high in (("min_len", "max_len"), ("min", "max"), ("min_items", "max_items")):

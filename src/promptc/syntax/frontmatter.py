@@ -13,6 +13,8 @@ from yaml.constructor import SafeConstructor
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..diagnostics import Diagnostic, diag, suggestion_note
+from ..limits import (MAX_BRACKET_DEPTH, MAX_FRONT_MATTER_VALUES, MAX_SAFE_INTEGER, MAX_VERSION_LENGTH, SAFE_RANGE,
+                      number_problem)
 from ..source import SourceFile, Span
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
@@ -178,6 +180,94 @@ def _mark_span(src: SourceFile, node: yaml.Node) -> Span:
     return src.span(start, end)
 
 
+class _Constructor(SafeConstructor):
+    """SafeConstructor whose impossible dates and unreadable numbers (an integer of more than
+    Python's 4,300 digits) are located errors, not ValueErrors."""
+
+    def construct_yaml_timestamp(self, node):  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"`{node.value}` is not a date ({exc})", node.start_mark) from None
+
+    def construct_yaml_int(self, node):  # type: ignore[override]
+        try:
+            value = super().construct_yaml_int(node)
+        except ValueError:  # more than 4,300 digits
+            value = None
+        if value is None or abs(value) > MAX_SAFE_INTEGER:
+            text = str(node.value)
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+            raise _LimitError(None, None, f"integer {shown} is outside the portable range {SAFE_RANGE}",
+                              node.start_mark, "bundles carry integers within ±(2^53−1) so that every runtime "
+                                               "reads them exactly; write a smaller number, or a string")
+        return value
+
+
+class _LimitError(yaml.constructor.ConstructorError):
+    def __init__(self, context, context_mark, problem, problem_mark, help_: str) -> None:
+        super().__init__(context, context_mark, problem, problem_mark)
+        self.help = help_
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+
+
+def _expansion_problem(src: SourceFile, root: yaml.Node) -> Diagnostic | None:
+    """Aliases may repeat a value but not contain it, and everything expands to at most
+    MAX_FRONT_MATTER_VALUES values nested at most MAX_BRACKET_DEPTH deep. The walk stops
+    at the first value past a limit, so a bomb costs no more than the limit."""
+    count = 0
+    path: list[int] = []  # ids of the collections open around the current value
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            path.pop()
+            continue
+        count += 1
+        at = _mark_span(src, node)
+        if count > MAX_FRONT_MATTER_VALUES:
+            return diag("limit-exceeded", f"front matter expands to more than {MAX_FRONT_MATTER_VALUES:,} values",
+                        at, notes=("aliases (`*name`) repeat what their anchor holds, each time: "
+                                   "write the values out, or use fewer aliases",))
+        if not isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            continue
+        if id(node) in path:
+            return diag("invalid-front-matter", "this alias refers to a value that contains it",
+                        at, notes=("an anchored value cannot include its own alias: write the value out",))
+        if len(path) >= MAX_BRACKET_DEPTH:
+            return diag("limit-exceeded", f"front matter nests deeper than {MAX_BRACKET_DEPTH} levels here",
+                        at, notes=(f"front matter nests at most {MAX_BRACKET_DEPTH} lists and mappings",))
+        path.append(id(node))
+        stack.append((node, True))
+        children = node.value if isinstance(node, yaml.SequenceNode) else [c for pair in node.value for c in pair]
+        stack.extend((child, False) for child in reversed(children))
+    return None
+
+
+def _number_problems(data: Any, spans: Mapping, whole: Span) -> list[Diagnostic]:
+    out = []
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, loc + (k,)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, loc + (i,)) for i, v in enumerate(value))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = repr(value) if isinstance(value, float) else str(value)  # ints: at most 16 digits here
+            problem = number_problem(text if value not in (float("inf"), float("-inf")) else "1e400")
+            if problem is None and value != value:
+                problem = ("NaN is not a number JSON can carry", "write a number")
+            if problem is not None:
+                out.append(diag("limit-exceeded", f"front-matter key `{'.'.join(map(str, loc))}`: {problem[0]}",
+                                spans.get(loc + ("$value",), whole), notes=(problem[1],)))
+    return out
+
+
 def parse_front_matter(src: SourceFile) -> FrontMatterResult:
     located = split_front_matter(src.text)
     if located is None:
@@ -192,8 +282,16 @@ def parse_front_matter(src: SourceFile) -> FrontMatterResult:
     yaml_text = "\n" * src.text.count("\n", 0, start) + src.text[start:end]
     try:
         node = yaml.compose(yaml_text, Loader=_LOADER)
-        data = SafeConstructor().construct_document(node) if node is not None else None
+        expansion = _expansion_problem(src, node) if node is not None else None
+        if expansion is not None:
+            return FrontMatterResult(None, {}, body, (expansion,))
+        data = _Constructor().construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
+        if isinstance(exc, _LimitError):
+            mark = getattr(exc, "problem_mark", None)
+            line, col = (mark.line + 1, mark.column + 1) if mark else (2, 1)
+            return FrontMatterResult(None, {}, body, (diag("limit-exceeded", exc.problem or str(exc),
+                                                           Span.point(src.path, line, col), notes=(exc.help,)),))
         line, col, problem, note = _yaml_problem(exc)
         d = diag("invalid-front-matter", f"front matter is not valid YAML: {problem}",
                  Span.point(src.path, line, col), notes=(note,))
@@ -204,6 +302,9 @@ def parse_front_matter(src: SourceFile) -> FrontMatterResult:
     if node is not None:
         _collect_spans(src, node, (), spans)
     whole = src.span(start, end)
+    numbers = _number_problems(data, spans, whole)
+    if numbers:
+        return FrontMatterResult(None, spans, body, tuple(numbers))
     if not isinstance(data, dict):
         d = diag("invalid-front-matter", "front matter must be a mapping of keys to values",
                  whole, notes=("write `version: 1.0.0` and similar keys, one per line",))
@@ -228,8 +329,13 @@ def parse_front_matter(src: SourceFile) -> FrontMatterResult:
 
 
 def _checked_version(front: FrontMatter, spans: Mapping, whole: Span, diags: list) -> FrontMatter:
-    """`front`, without a version that is not semver (reported in `diags`)."""
-    if front.version is not None and not SEMVER.match(front.version):
+    """`front`, without a version that is too long or not semver (reported in `diags`)."""
+    if front.version is not None and len(front.version) > MAX_VERSION_LENGTH:
+        diags.append(diag("limit-exceeded", f"the version has {len(front.version)} characters; "
+                          f"the limit is {MAX_VERSION_LENGTH}", spans.get(("version", "$value"), whole),
+                          notes=("write MAJOR.MINOR.PATCH with short numbers, for example `1.0.0`",)))
+        front = front.model_copy(update={"version": None})
+    elif front.version is not None and not SEMVER.match(front.version):
         diags.append(diag("invalid-semver", f"`{front.version}` is not a semantic version",
                           spans.get(("version", "$value"), whole),
                           notes=("write MAJOR.MINOR.PATCH, for example `1.0.0` or `2.1.0-rc.1`",)))

@@ -15,6 +15,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Diagnostic, diag
+from ..limits import MAX_BRACKET_DEPTH, number_problem
 from ..resources import grammar_text
 from ..source import SourceFile, Span
 from . import ast
@@ -69,6 +70,7 @@ def parse_module(src: SourceFile) -> tuple[ast.Module, list[Diagnostic]]:
     body_start = max(fm.body_start, 0)
     # Keep the front matter's lines as blank lines so positions stay file positions.
     text = re.sub(r"[^\n]", " ", src.text[:body_start]) + src.text[body_start:]
+    text = _blank_too_deep(src, text, diags)
     decls: tuple = ()
     for _ in range(MAX_SYNTAX_ERRORS + 1):
         try:
@@ -80,10 +82,48 @@ def parse_module(src: SourceFile) -> tuple[ast.Module, list[Diagnostic]]:
                 break
             text = text[:cut_start] + re.sub(r"[^\n]", " ", text[cut_start:cut_end]) + text[cut_end:]
             continue
-        decls = tuple(_ToAst(src).transform(tree).children)
+        to_ast = _ToAst(src)
+        decls = tuple(to_ast.transform(tree).children)
+        diags.extend(to_ast.diagnostics)
         break
     module = ast.Module(src.module, src.path, fm.front, fm.spans, decls)
     return module, diags
+
+
+_SKIPPED = re.compile(r'"""[\s\S]*?(?:"""|$)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+
+
+def _blank_too_deep(src: SourceFile, text: str, diags: list[Diagnostic]) -> str:
+    """Brackets nest at most MAX_BRACKET_DEPTH deep: report the first one past it in each
+    declaration and blank that declaration, so the parser never sees it."""
+    depth = 0
+    pos = 0
+    cuts: list[tuple[int, int]] = []
+    while pos < len(text):
+        ch = text[pos]
+        if ch in "\"#":
+            m = _SKIPPED.match(text, pos)
+            pos = m.end() if m and m.end() > pos else pos + 1
+            continue
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                diags.append(diag("limit-exceeded", f"brackets nest deeper than {MAX_BRACKET_DEPTH} levels here",
+                                  src.span(pos, pos + 1),
+                                  notes=(f"promptc reads at most {MAX_BRACKET_DEPTH} nested `(`, `[` and `{{`; "
+                                         "name an inner type with `type Name = …` and use that name",)))
+                start, end = _decl_bounds(text, pos)
+                cuts.append((start, end))
+                pos, depth = end, 0
+                continue
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        elif ch == "\n" and _DECL_LINE.match(text, pos + 1):
+            depth = 0
+        pos += 1
+    for start, end in reversed(cuts):
+        text = text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+    return text
 
 
 def _decl_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -194,6 +234,7 @@ class _ToAst(Transformer):
     def __init__(self, src: SourceFile):
         super().__init__()
         self.src = src
+        self.diagnostics: list[Diagnostic] = []
 
     def _span(self, meta) -> Span:
         return self.src.span(meta.start_pos, meta.end_pos)
@@ -214,6 +255,11 @@ class _ToAst(Transformer):
     def number(self, children):
         tok = children[0]
         text = str(tok)
+        problem = number_problem(text)
+        if problem is not None:
+            message, help_ = problem
+            self.diagnostics.append(diag("limit-exceeded", message, self._tok_span(tok), notes=(help_,)))
+            return ast.Value(0, self._tok_span(tok))
         value = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
         return ast.Value(value, self._tok_span(tok))
 

@@ -18,6 +18,7 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.lexer import Lexer, TokenStream
 
 from ..diagnostics import Diagnostic, diag
+from ..limits import MAX_BLOCK_DEPTH, MAX_BRACKET_DEPTH, MAX_OPERATORS, number_problem
 from ..source import SourceFile, Span
 from .ast import TextBlock
 
@@ -48,6 +49,11 @@ class _OffsetLexer(Lexer):
             offset = found if found >= 0 else cursor
             cursor = offset + len(value)
             yield offset + 1, token, value
+
+    def wrap_tokens(self, source: str) -> Iterator[tuple[int, str, str]]:
+        """(offset + 1, token type, raw text) for every token, with operators typed by name."""
+        for offset, token, value in self._with_offsets(source, None, None, None):
+            yield offset, token, value
 
     def tags(self, source: str) -> list[tuple[int, str]]:
         """Every block tag `{% name …` as (offset, name), in order; raw blocks skipped."""
@@ -108,11 +114,74 @@ def parse_template(src: SourceFile, block: TextBlock) -> tuple[ParsedTemplate, l
     env = environment()
     text = block.text
     parsed = ParsedTemplate(block, src, None)
+    problems = _limit_problems(parsed)
+    if problems:
+        return parsed, problems
     try:
         root = env.parse(text)
     except TemplateSyntaxError as exc:
         return parsed, [_syntax_diag(parsed, exc)]
+    except (ValueError, RecursionError, OverflowError):  # a limit the token scan did not foresee
+        return parsed, [diag("limit-exceeded", "this template is too large or too deeply nested to read",
+                             parsed.span_at(0, 1), notes=("see docs/limits.md for the limits of templates",))]
     return ParsedTemplate(block, src, root), []
+
+
+_OPENERS = {"lparen", "lbracket", "lbrace"}
+_CLOSERS = {"rparen", "rbracket", "rbrace"}
+_NOT_OPERATORS = _OPENERS | _CLOSERS | {"comma", "colon"}
+_WORD_OPERATORS = {"and", "or", "not", "is", "in", "if", "else"}
+
+
+def _limit_problems(parsed: ParsedTemplate) -> list[Diagnostic]:
+    """Number literals, bracket and block nesting and operator chains within the limits,
+    checked on the tokens before jinja2's recursive parser sees them."""
+    out: list[Diagnostic] = []
+    blocks: list[str] = []
+    brackets = operators = 0
+    after_block_begin = False
+    tokens = environment().lexer.wrap_tokens(parsed.block.text)
+    while True:
+        try:
+            offset, token, value = next(tokens)
+        except (StopIteration, TemplateSyntaxError):  # the parser reports a syntax error
+            return out
+        at = offset - 1
+        if token in ("block_begin", "variable_begin"):
+            brackets = operators = 0
+        elif token in ("integer", "float"):
+            problem = number_problem(value)
+            if problem is not None:
+                out.append(diag("limit-exceeded", problem[0], parsed.span_at(at, len(value)), notes=(problem[1],)))
+        elif token == "operator" and value in "([{":
+            brackets += 1
+            if brackets == MAX_BRACKET_DEPTH + 1:
+                out.append(diag("limit-exceeded", f"brackets nest deeper than {MAX_BRACKET_DEPTH} levels here",
+                                parsed.span_at(at, 1),
+                                notes=(f"template expressions nest at most {MAX_BRACKET_DEPTH} `(`, `[` and `{{`; "
+                                       "split the expression",)))
+        elif token == "operator" and value in ")]}":
+            brackets = max(brackets - 1, 0)
+        elif (token == "operator" and value not in ",:") or (token == "name" and value in _WORD_OPERATORS
+                                                             and not after_block_begin):
+            operators += 1
+            if operators == MAX_OPERATORS + 1:
+                out.append(diag("limit-exceeded", f"this tag holds more than {MAX_OPERATORS} operators",
+                                parsed.span_at(at, len(value)),
+                                notes=(f"a tag holds at most {MAX_OPERATORS} operators and filters; "
+                                       "split the condition across nested `{% if %}` blocks or pass a computed input",)))
+        if after_block_begin and token == "name":
+            if value in ("if", "for"):
+                blocks.append(value)
+                if len(blocks) == MAX_BLOCK_DEPTH + 1:
+                    out.append(diag("limit-exceeded", f"`{{% {value} %}}` blocks nest deeper than {MAX_BLOCK_DEPTH} levels here",
+                                    parsed.span_at(at, len(value)),
+                                    notes=(f"blocks nest at most {MAX_BLOCK_DEPTH} deep; combine conditions with `and` "
+                                           "or use `{% elif %}` instead of a nested `{% if %}`",)))
+            elif value in ("endif", "endfor") and blocks:
+                blocks.pop()
+        if token != "whitespace":
+            after_block_begin = token == "block_begin"
 
 
 def _syntax_diag(parsed: ParsedTemplate, exc: TemplateSyntaxError) -> Diagnostic:
