@@ -73,7 +73,7 @@ def test_limitations_are_metadata_outside_the_hash(tmp_path):
     ("retrieval: {top_k: 0}\n", "retrieval.top_k"),
     ("retrieval: {index: kb, rerank: x}\n", "unknown front-matter key `retrieval.rerank`"),
     ("retrieval: {filters: {lang: {nested: 1}}}\n", "filter `lang` must be text"),
-    ("retrieval: {filters: {id: 123456789012345678901}}\n", "write a larger id as text"),
+    ("retrieval: {filters: {id: 123456789012345678901}}\n", "outside the portable range"),
     ("retrieval: {top_k: 10001}\n", "retrieval.top_k"),
     ("limitations: English only\n", "limitations"),
     ("limitations: ['']\n", "limitations.0"),

@@ -47,7 +47,7 @@ def test_a_label_changed_behind_the_log_is_named(released, tamper, served):
     assert "label support.answer in" in text
     if "DELETE" not in tamper:
         rows = json.loads(run("status", *reg, "--json"))
-        assert [(r["env"], r["audited"]) for r in rows] == [("prod", False), ("staging", True)]
+        assert {r["env"]: r["audited"] for r in rows} == {"prod": False, "staging": True}
         assert "NOT IN THE AUDIT LOG" in run("status", *reg)
 
 

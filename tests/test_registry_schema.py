@@ -97,13 +97,13 @@ def test_a_registry_from_before_versioning_opens_migrates_and_keeps_everything(r
     open_store(fresh).close()
     assert _columns(registry_url) == _columns(fresh)
     audit = json.loads(run_cli("audit", "verify", "--registry", registry_url, "--json"))
-    assert audit == {"events": len(before["events"]), "ok": True, "problems": []}
+    assert audit == {"events": len(before["events"]), "ok": True, "problems": [], "labels": []}
     status = json.loads(run_cli("status", "--env", "prod", "--registry", registry_url, "--json"))
     assert [row["version"] for row in status if row["name"] == "support.answer"] == ["2.0.0"]
     run_cli("freeze", "support.answer", "--env", "staging", "--reason", "after the upgrade",
             "--registry", registry_url)
     audit = json.loads(run_cli("audit", "verify", "--registry", registry_url, "--json"))
-    assert audit == {"events": len(before["events"]) + 1, "ok": True, "problems": []}
+    assert audit == {"events": len(before["events"]) + 1, "ok": True, "problems": [], "labels": []}
 
     # Opening again migrates nothing.
     stamped = _run(registry_url, "SELECT version, migrated_at FROM schema_version")

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from ..importer import block_source, string_literal
+from ..syntax.frontmatter import load_bounded
 from . import handlebars as hb
 from .common import IDENT, InteropError, Module, Shape, add_samples, key_offset, shape_type, unique_name, value_source
 from .picoschema import SchemaError, object_properties, to_json_schema, to_type
@@ -60,7 +61,7 @@ def is_dotprompt(text: str, *, body_only: bool = True) -> bool:
     body = m.group(2) if m else text
     if m:
         try:
-            front = yaml.safe_load(m.group(1))
+            front = load_bounded(m.group(1))
         except yaml.YAMLError:
             front = None
         if isinstance(front, dict) and (set(front) & {"config", "input", "output", "toolDefs", "variant"}
@@ -105,7 +106,7 @@ class _Converter:
         template = self.text
         if m:
             try:
-                loaded = yaml.safe_load(m.group(1))
+                loaded = load_bounded(m.group(1))
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 at = self._line_offset(mark.line + 1) if mark else 0

@@ -19,6 +19,7 @@ import yaml
 from jinja2.exceptions import TemplateSyntaxError
 
 from ..importer import block_source, string_literal
+from ..syntax.frontmatter import load_bounded
 from ..semantic.portability import unknown_tag_hint
 from .common import IDENT, InteropError, Module, add_samples, key_offset, name_offset, shape_type, value_source
 from .dotprompt import Conversion
@@ -44,7 +45,7 @@ def is_prompty(text: str) -> bool:
     if not m:
         return False
     try:
-        front = yaml.safe_load(m.group(1))
+        front = load_bounded(m.group(1))
     except yaml.YAMLError:
         return False
     if not isinstance(front, dict) or not set(front) <= PROMPTY_KEYS:
@@ -63,7 +64,7 @@ def convert(text: str, *, module_name: str, samples: list[dict] | None = None, o
     body, body_offset = text, 0
     if m:
         try:
-            loaded = yaml.safe_load(m.group(1))
+            loaded = load_bounded(m.group(1))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = line_start(text, m.start(1), mark.line) if mark else 0

@@ -215,6 +215,20 @@ _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.constru
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
 
 
+def load_bounded(text: str) -> Any:
+    """A YAML document read as front matter is: the same bounds on alias expansion and
+    nesting, the same refusal of impossible dates and unreadable numbers. Raises
+    yaml.YAMLError for anything it refuses, never ValueError or MemoryError: for readers of
+    other formats' front matter (`promptc import`, content detection)."""
+    node = yaml.compose(text, Loader=_LOADER)
+    if node is None:
+        return None
+    problem = _expansion_problem(SourceFile("<yaml>", text), node)
+    if problem is not None:
+        raise yaml.YAMLError(problem.message)
+    return _Constructor().construct_document(node)
+
+
 def _expansion_problem(src: SourceFile, root: yaml.Node) -> Diagnostic | None:
     """Aliases may repeat a value but not contain it, and everything expands to at most
     MAX_FRONT_MATTER_VALUES values nested at most MAX_BRACKET_DEPTH deep. The walk stops
