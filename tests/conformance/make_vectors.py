@@ -783,6 +783,20 @@ vector(
 )
 
 vector(
+    "for-loop-fields-renamed",
+    "A `for` node with a `loop` key binds its loop fields under that name, so an outer "
+    "loop's `loop` stays visible inside it (the compiler writes this for a fragment whose own "
+    "loop must not hide the caller's); the name `loop` then means the outer fields.",
+    messages=[user(FOR("r", V("rows"),
+                       {**FOR("t", V("r"), X(V("loop", "index")), X(V("t")), T("/"), X(V("loop_", "index")),
+                              X(V("loop_", "last")), T(" ")), "loop": "loop_"},
+                       X(V("loop_")), T("\n")))],
+    input_schema=inputs(rows=list_of(list_of(STR))),
+    inputs={"rows": [["a", "b"], ["c"]]},
+    expect=user_out("1a/1false 1b/2true \n2c/1true \n"),
+)
+
+vector(
     "for-over-objects",
     "A loop over a list of objects, with fields of each item, as in a chat transcript.",
     messages=[system(T("Transcript:\n"), FOR("turn", V("history"), X(V("turn", "role")), T(": "), X(V("turn", "text")), T("\n")), T("End."))],

@@ -2,9 +2,10 @@
 
 A pure, dependency-free walk over the JSON tree: nodes append strings to one output list,
 expressions return JSON values. Lookup scopes are a list of dicts, outermost (the inputs)
-first; each `for` node adds one frame holding its variable and `loop`. Stringify,
-truthiness, filters and comparisons follow docs/ir.md exactly, because a JavaScript runtime
-must produce the same bytes for the same bundle and inputs.
+first; each `for` node adds one frame holding its variable and its loop fields (under
+`loop`, or the node's `loop` name). Stringify, truthiness, filters and comparisons
+follow docs/ir.md exactly, because a JavaScript runtime must produce the same bytes for the
+same bundle and inputs.
 """
 
 from __future__ import annotations
@@ -57,9 +58,10 @@ def _render(nodes: list, scopes: list[dict], out: list[str]) -> None:
             frame: dict[str, Any] = {}
             inner = [*scopes, frame]
             last = len(items) - 1
+            loop = node.get("loop", "loop")
             for index, item in enumerate(items):
                 frame[node["var"]] = item
-                frame["loop"] = {"index": index + 1, "first": index == 0, "last": index == last}
+                frame[loop] = {"index": index + 1, "first": index == 0, "last": index == last}
                 _render(node["body"], inner, out)
         else:
             raise BundleFormatError(f"unknown IR node kind {kind!r}")

@@ -1,0 +1,45 @@
+// Many requests to the JavaScript runtime through one node process, for the tests that
+// compare it with the Python runtime case by case (tests/test_jinja_differential.py,
+// tests/test_casing.py). Standard input holds one JSON request per line; standard output
+// gets one JSON answer per line, in order:
+//
+//   {"bundle": BUNDLE_TEXT, "inputs": INPUTS_TEXT}
+//       → {"messages": [{"role", "content"}, …]} or {"error": "format"|"integrity"|"input"|"render", "message"}
+//     (texts, parsed by the runtime's own JSON parser, so integers and floats stay apart)
+//   {"filter": "upper"|"lower"|"title"|…, "values": [STRING, …]}
+//       → {"results": [STRING, …]}
+
+import { createInterface } from "node:readline";
+import {
+  BundleFormatError, FILTERS, InputError, IntegrityError, load, parseJson, RenderError,
+} from "../runtimes/js/src/index.mjs";
+
+const KINDS = [[InputError, "input"], [IntegrityError, "integrity"], [BundleFormatError, "format"], [RenderError, "render"]];
+
+function answer(request) {
+  if (request.filter !== undefined) {
+    const fn = FILTERS[request.filter];
+    return { results: request.values.map((v) => fn(v)) };
+  }
+  try {
+    const bundle = load(new TextEncoder().encode(request.bundle));
+    const { messages } = bundle.render(parseJson(request.inputs));
+    return { messages: messages.map(({ role, content }) => ({ role, content })) };
+  } catch (err) {
+    const kind = KINDS.find(([cls]) => err instanceof cls);
+    if (kind === undefined) throw err;
+    return { error: kind[1], message: err.message };
+  }
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+const out = [];
+for await (const line of lines) {
+  if (line.trim() === "") continue;
+  out.push(JSON.stringify(answer(JSON.parse(line))));
+  if (out.length >= 256) {
+    process.stdout.write(out.join("\n") + "\n");
+    out.length = 0;
+  }
+}
+process.stdout.write(out.length ? out.join("\n") + "\n" : "");

@@ -1,0 +1,46 @@
+"""Send many requests to the JavaScript runtime through one node process (tests/js_batch.mjs).
+
+`JS_SKIP` is the reason the JavaScript runtime cannot run here (node missing, or its
+dependencies not installed), or None.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JS_DIR = ROOT / "runtimes" / "js"
+NODE = shutil.which("node")
+
+
+def js_skip_reason() -> str | None:
+    if NODE is None:
+        return "node is not installed: the JavaScript runtime needs Node.js 18 or newer"
+    if not (JS_DIR / "node_modules" / "ajv").is_dir():
+        return "runtimes/js/node_modules is not installed: run `cd runtimes/js && npm ci`"
+    return None
+
+
+JS_SKIP = js_skip_reason()
+
+
+def js_batch(requests: list[dict], timeout: float = 600) -> list[dict]:
+    """One answer per request, in order (see tests/js_batch.mjs for the request kinds)."""
+    if not requests:
+        return []
+    text = "".join(json.dumps(r, ensure_ascii=True) + "\n" for r in requests)
+    proc = subprocess.run([NODE, str(Path(__file__).with_name("js_batch.mjs"))], input=text.encode(),
+                          capture_output=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise AssertionError(f"the node batch process failed ({proc.returncode}):\n{proc.stderr.decode()}")
+    answers = [json.loads(line) for line in proc.stdout.decode().splitlines() if line]
+    assert len(answers) == len(requests), (len(answers), len(requests))
+    return answers
+
+
+def js_filter(name: str, values: list[str]) -> list[str]:
+    """A filter of the JavaScript runtime applied to each string."""
+    return js_batch([{"filter": name, "values": values}])[0]["results"]
