@@ -7,18 +7,20 @@
 //       → {"messages": [{"role", "content"}, …]} or {"error": "format"|"integrity"|"input"|"render", "message"}
 //     (texts, parsed by the runtime's own JSON parser, so integers and floats stay apart)
 //   {"filter": "upper"|"lower"|"title"|…, "values": [STRING, …]}
-//       → {"results": [STRING, …]}
+//       → {"results": [STRING, …]}  (also "native-upper"/"native-lower": Node.js's own mapping)
 
 import { createInterface } from "node:readline";
 import {
   BundleFormatError, FILTERS, InputError, IntegrityError, load, parseJson, RenderError,
 } from "../runtimes/js/src/index.mjs";
 
+// The host's own case mapping (its Unicode version), to find where it would differ.
+const NATIVE = { "native-upper": (s) => s.toUpperCase(), "native-lower": (s) => s.toLowerCase() };
 const KINDS = [[InputError, "input"], [IntegrityError, "integrity"], [BundleFormatError, "format"], [RenderError, "render"]];
 
 function answer(request) {
   if (request.filter !== undefined) {
-    const fn = FILTERS[request.filter];
+    const fn = NATIVE[request.filter] ?? FILTERS[request.filter];
     return { results: request.values.map((v) => fn(v)) };
   }
   try {

@@ -36,7 +36,7 @@ def js_batch(requests: list[dict], timeout: float = 600) -> list[dict]:
                           capture_output=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise AssertionError(f"the node batch process failed ({proc.returncode}):\n{proc.stderr.decode()}")
-    answers = [json.loads(line) for line in proc.stdout.decode().splitlines() if line]
+    answers = [json.loads(line) for line in proc.stdout.decode().split("\n") if line]
     assert len(answers) == len(requests), (len(answers), len(requests))
     return answers
 

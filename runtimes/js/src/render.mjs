@@ -4,6 +4,7 @@
 // and its loop fields (under `loop`, or the node's `loop` name). Every rule here mirrors
 // promptc/runtime/render.py byte for byte.
 
+import { lower, upper } from "./casing.mjs";
 import { BundleFormatError, RenderError } from "./errors.mjs";
 import { compareStrings, isNumber, isObject, jsonEqual, stringify, tojson, truthy, typeName } from "./values.mjs";
 
@@ -116,7 +117,7 @@ function trim(value) {
 // Each run of non-White_Space: its first code point upper-cased, the rest lower-cased.
 const title = (value) => stringify(value).replace(WORD, (w) => {
   const first = String.fromCodePoint(w.codePointAt(0));
-  return first.toUpperCase() + w.slice(first.length).toLowerCase();
+  return upper(first) + lower(w.slice(first.length));
 });
 
 function join(value, sep) {
@@ -136,8 +137,8 @@ function length(value) {
 }
 
 export const FILTERS = {
-  upper: (value) => stringify(value).toUpperCase(),
-  lower: (value) => stringify(value).toLowerCase(),
+  upper: (value) => upper(stringify(value)),
+  lower: (value) => lower(stringify(value)),
   trim,
   title,
   join,

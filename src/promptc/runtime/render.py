@@ -14,6 +14,7 @@ import operator
 import re
 from typing import Any, Callable
 
+from . import casing
 from .errors import BundleFormatError, RenderError
 from .values import is_number, json_equal, stringify, tojson, truthy, type_name
 
@@ -130,7 +131,7 @@ def compare(op: str, left: Any, right: Any) -> bool:
 
 
 def _title(value: Any) -> str:
-    return _WORD.sub(lambda m: m[0][0].upper() + m[0][1:].lower(), stringify(value))
+    return _WORD.sub(lambda m: casing.upper(m[0][0]) + casing.lower(m[0][1:]), stringify(value))
 
 
 def _join(value: Any, sep: Any) -> str:
@@ -150,8 +151,8 @@ def _length(value: Any) -> int:
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
-    "upper": lambda value: stringify(value).upper(),
-    "lower": lambda value: stringify(value).lower(),
+    "upper": lambda value: casing.upper(stringify(value)),
+    "lower": lambda value: casing.lower(stringify(value)),
     "trim": lambda value: stringify(value).strip(WHITESPACE),
     "title": _title,
     "join": _join,
