@@ -1,7 +1,7 @@
 // Many requests to the JavaScript runtime through one node process, for the tests that
 // compare it with the Python runtime case by case (tests/test_jinja_differential.py,
 // tests/test_casing.py). Standard input holds one JSON request per line; standard output
-// gets one JSON answer per line, in order:
+// gets one JSON answer per line, in order (each written as soon as it is ready):
 //
 //   {"bundle": BUNDLE_TEXT, "inputs": INPUTS_TEXT}
 //       → {"messages": [{"role", "content"}, …]} or {"error": "format"|"integrity"|"input"|"render", "message"}
@@ -34,14 +34,10 @@ function answer(request) {
   }
 }
 
+// One answer per line as soon as it is ready, so a caller may also talk to this process one
+// request at a time.
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-const out = [];
 for await (const line of lines) {
   if (line.trim() === "") continue;
-  out.push(JSON.stringify(answer(JSON.parse(line))));
-  if (out.length >= 256) {
-    process.stdout.write(out.join("\n") + "\n");
-    out.length = 0;
-  }
+  process.stdout.write(JSON.stringify(answer(JSON.parse(line))) + "\n");
 }
-process.stdout.write(out.length ? out.join("\n") + "\n" : "");

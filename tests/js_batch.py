@@ -1,4 +1,5 @@
-"""Send many requests to the JavaScript runtime through one node process (tests/js_batch.mjs).
+"""Send many requests to the JavaScript runtime through one node process (tests/js_batch.mjs):
+all at once (`js_batch`), or one at a time to a process kept open (`JsSession`).
 
 `JS_SKIP` is the reason the JavaScript runtime cannot run here (node missing, or its
 dependencies not installed), or None.
@@ -7,6 +8,7 @@ dependencies not installed), or None.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,3 +46,34 @@ def js_batch(requests: list[dict], timeout: float = 600) -> list[dict]:
 def js_filter(name: str, values: list[str]) -> list[str]:
     """A filter of the JavaScript runtime applied to each string."""
     return js_batch([{"filter": name, "values": values}])[0]["results"]
+
+
+class JsSession:
+    """One node process answering requests one at a time; close it (or use `with`)."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([NODE, str(Path(__file__).with_name("js_batch.mjs"))], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
+
+    def ask(self, request: dict) -> dict:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write((json.dumps(request, ensure_ascii=True) + "\n").encode())
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"the node process ended: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()
+
+    def __enter__(self) -> "JsSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
