@@ -44,6 +44,8 @@ def main(argv: list[str]) -> int:
     def run(case) -> None:
         nonlocal count
         count += 1
+        if count % 1000 == 0:
+            print(f"… {count} cases, {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
         renderer.check(case)
 
     if args.seed is not None:

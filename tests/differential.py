@@ -56,7 +56,8 @@ SAFE = 2**53 - 1
 # --- the deviations from Jinja2, as Jinja2 extension points (docs/bundle-format.md §16) ------
 
 # Unicode White_Space: what `trim` strips and what separates `title`'s words.
-WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+               + "\u2028\u2029\u202f\u205f\u3000")
 
 
 def _json_value(v):
@@ -559,7 +560,8 @@ class Renderer:
         js = None
         if self.js is not None:
             answer = self.js.ask({"bundle": json.dumps(bundle), "inputs": json.dumps(case.inputs)})
-            js = answer["messages"][0]["content"] if "messages" in answer else f"<{answer['error']} error: {answer['message']}>"
+            js = (answer["messages"][0]["content"] if "messages" in answer
+                  else f"<{answer['error']} error: {answer['message']}>")
         if python != expected or (js is not None and js != expected):
             raise Mismatch("\n".join([
                 "promptc and Jinja2 differ", "--- module ---", case.module(),

@@ -61,7 +61,8 @@ class JsSession:
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
-            raise AssertionError(f"the node process ended: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+            stderr = self.proc.stderr.read().decode() if self.proc.stderr else ""
+            raise AssertionError(f"the node process ended: {stderr}")
         return json.loads(line)
 
     def close(self) -> None:

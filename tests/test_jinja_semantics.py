@@ -130,7 +130,8 @@ def test_or_where_its_value_would_differ_is_an_error_pointing_at_default(tmp_pat
 
 
 def test_or_in_a_condition_is_its_truthiness(tmp_path: Path) -> None:
-    check(tmp_path, 'input a: str\ninput b: int\nuser """\n{% if a or b %}yes{% endif %}{% if not (a and b) %}!{% endif %}\n"""\n',
+    check(tmp_path, 'input a: str\ninput b: int\n'
+                    'user """\n{% if a or b %}yes{% endif %}{% if not (a and b) %}!{% endif %}\n"""\n',
           "{% if a or b %}yes{% endif %}{% if not (a and b) %}!{% endif %}", {"a": "", "b": 2}, "yes!")
 
 
