@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.needs import missing
 from promptc.runtime import BundleFormatError, InputError, IntegrityError, RenderError, load
+
+from .js_batch import JS_SKIP
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTOR_DIR = ROOT / "tests" / "conformance"
@@ -32,17 +33,6 @@ VECTOR_FILES = sorted(VECTOR_DIR.glob("*.json"))
 # Known disagreements: the JavaScript runtime meets them, the Python runtime not yet.
 PENDING_FILES = sorted(VECTOR_DIR.glob("pending/*.json"))
 NODE = shutil.which("node")
-
-
-def _js_skip_reason() -> str | None:
-    if NODE is None:
-        return missing("node", "`node` is not on PATH")
-    if not (JS_DIR / "node_modules" / "ajv").is_dir():
-        return missing("node", "runtimes/js/node_modules is not installed")
-    return None
-
-
-JS_SKIP = _js_skip_reason()
 
 
 def _vector(path: Path) -> dict:

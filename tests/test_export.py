@@ -23,7 +23,7 @@ from promptc.export.nunjucks import literal, message_template
 from promptc.export.promptfoo import promptfoo_config
 from promptc.runtime import load
 
-from .helpers import write_project
+from .helpers import compile_files, write_project
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "support-desk"
@@ -386,3 +386,26 @@ def test_export_without_a_model(tmp_path):
     config = CliRunner().invoke(main, ["export", "--format", "promptfoo", "--project", str(tmp_path)])
     assert config.exit_code == 0, config.output
     assert yaml.safe_load(config.stdout)["providers"] == [{"id": "echo", "label": "echo", "prompts": ["p"]}]
+
+
+def test_nunjucks_keeps_the_callers_loop_in_a_fragments_loop(tmp_path):
+    """A `for` node that binds its fields under another name (a fragment's loop, inlined where
+    an argument reads the caller's `loop`) keeps both loops apart in Nunjucks too."""
+    result = compile_files(tmp_path, {"a.prompt": (
+        "---\nversion: 1.0.0\nowner: a@example.com\npurpose: Test.\n---\n"
+        'input rows: list[list[str]]\n'
+        'fragment f(i: int, ts: list[str]) """{% for t in ts %}{{ i }}{{ t }}{{ loop.index }} {% endfor %}"""\n'
+        'user """\n{% for r in rows %}{{ f(i=loop.index, ts=r) }}\n{% endfor %}\n"""\n')})
+    assert result.ok, [d.message for d in result.diagnostics]
+    bundle = result.bundles["a"]
+    template = message_template(bundle["spec"]["messages"][0]["content"], bundle["spec"]["inputs"])
+    assert template == ("{% for r in rows %}{% set __outer_loop_ = loop %}{% for t in r %}{% set loop_ = loop %}"
+                        "{{ __outer_loop_.index }}{{ t }}{{ loop_.index }} {% endfor %}\n{% endfor %}")
+    inputs = {"rows": [["a", "b"], ["c"]]}
+    expected = load(bundle).render(inputs).messages[0].content
+    assert expected == "1a1 1b2 \n2c1 \n"
+    if _nunjucks_dir() is None:
+        pytest.skip("set NUNJUCKS_NODE_PATH to a node_modules with nunjucks to render it")
+    run = subprocess.run(["node", "-e", RENDER_JS], input=json.dumps({"templates": [template], "vars": inputs}),
+                         capture_output=True, text=True, env={**os.environ, "NODE_PATH": _nunjucks_dir()}, check=True)
+    assert json.loads(run.stdout) == [expected]

@@ -38,3 +38,10 @@ def test_nodes_render_as_blocks():
     ]
     assert content_text(nodes) == ('Hi {{ user.name }}{% if tier == "pro" %}P{% elif x %}{% else %}F{% endif %}'
                                    '{% for i in items %}{{ loop.index }}{% endfor %}{# {"kind": "future-node"} #}')
+
+
+def test_a_loop_with_renamed_fields_says_so():
+    loop = {"kind": "for", "var": "t", "loop": "loop_", "iter": var("ts"),
+            "body": [{"kind": "expr", "expr": var("loop", "index")}, {"kind": "expr", "expr": var("loop_", "index")}]}
+    assert content_text([loop]) == ("{% for t in ts %}{# loop fields as loop_ #}{{ loop.index }}{{ loop_.index }}"
+                                    "{% endfor %}")

@@ -516,6 +516,20 @@ vector(
     expect=user_out("Hello World  O'neil Mc-donald 1st SSen Ǆemal \u03a3\u03b1\u03c2 \u00c9\u0301cole \tE\u0301cole\u00a0X\u3000Y\u200bz 😀smile 𐐀𐐨 𐐀"),
 )
 
+vector(
+    "filter-case-pinned-unicode",
+    "Case mapping follows Unicode 14.0.0, not the host: letters that gained mappings later "
+    "(U+019B ƛ, U+A7CB, U+1C89) are kept; U+0295 ʕ is a cased letter for Final_Sigma; a "
+    "letter that is both cased and case-ignorable (U+02B0 ʰ) is skipped, not taken as cased. "
+    "title lower-cases the rest of a word as its own string, so the first letter is no context.",
+    messages=[user(X(F("upper", V("s"))), T("|"), X(F("lower", V("s"))), T("|"), X(F("title", V("s"))))],
+    input_schema=inputs(s=STR),
+    inputs={"s": "\u019b\ua7cb\u1c89 \u0295\u03a3 \u0391\u03a3\u0295 \u02b0\u03a3 A\u02b0\u03a3"},
+    expect=user_out("\u019b\ua7cb\u1c89 \u0295\u03a3 \u0391\u03a3\u0295 \u02b0\u03a3 A\u02b0\u03a3"
+                    "|\u019b\ua7cb\u1c89 \u0295\u03c2 \u03b1\u03c3\u0295 \u02b0\u03c3 a\u02b0\u03c2"
+                    "|\u019b\ua7cb\u1c89 \u0295\u03c3 \u0391\u03c3\u0295 \u02b0\u03c3 A\u02b0\u03c3"),
+)
+
 WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 
 vector(
@@ -780,6 +794,20 @@ vector(
     "variable first and `loop` second.",
     messages=[user(FOR("loop", C(["a", "b"]), X(V("loop")), T(";")))],
     expect=user_out('{"first": true, "index": 1, "last": false};{"first": false, "index": 2, "last": true};'),
+)
+
+vector(
+    "for-loop-fields-renamed",
+    "A `for` node with a `loop` key binds its loop fields under that name, so an outer "
+    "loop's `loop` stays visible inside it (the compiler writes this for a fragment whose own "
+    "loop must not hide the caller's); the name `loop` then means the outer fields.",
+    messages=[user(FOR("r", V("rows"),
+                       {**FOR("t", V("r"), X(V("loop", "index")), X(V("t")), T("/"), X(V("loop_", "index")),
+                              X(V("loop_", "last")), T(" ")), "loop": "loop_"},
+                       X(V("loop_")), T("\n")))],
+    input_schema=inputs(rows=list_of(list_of(STR))),
+    inputs={"rows": [["a", "b"], ["c"]]},
+    expect=user_out("1a/1false 1b/2true \n2c/1true \n"),
 )
 
 vector(

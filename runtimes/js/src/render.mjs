@@ -1,8 +1,10 @@
 // Render bundle IR (docs/bundle-format.md) to text: a pure walk over the JSON tree. Nodes
 // append strings to one output array, expressions return JSON values. Scopes are an array of
 // objects, outermost (the inputs) first; each `for` node adds one frame holding its variable
-// and `loop`. Every rule here mirrors promptc/runtime/render.py byte for byte.
+// and its loop fields (under `loop`, or the node's `loop` name). Every rule here mirrors
+// promptc/runtime/render.py byte for byte.
 
+import { lower, upper } from "./casing.mjs";
 import { BundleFormatError, RenderError } from "./errors.mjs";
 import { compareStrings, isNumber, isObject, jsonEqual, stringify, tojson, truthy, typeName } from "./values.mjs";
 
@@ -36,9 +38,10 @@ function renderNodes(nodes, scopes, out) {
         if (!Array.isArray(items)) throw new RenderError(`\`for ${node.var}\` needs a list, got ${typeName(items)}`);
         const frame = Object.create(null); // a loop variable may be named __proto__
         const inner = [...scopes, frame];
+        const loop = node.loop ?? "loop"; // the name of the loop fields: a fragment's loop may rename them
         items.forEach((item, i) => {
           frame[node.var] = item;
-          frame.loop = { index: i + 1, first: i === 0, last: i === items.length - 1 };
+          frame[loop] = { index: i + 1, first: i === 0, last: i === items.length - 1 };
           renderNodes(node.body, inner, out);
         });
         break;
@@ -114,7 +117,7 @@ function trim(value) {
 // Each run of non-White_Space: its first code point upper-cased, the rest lower-cased.
 const title = (value) => stringify(value).replace(WORD, (w) => {
   const first = String.fromCodePoint(w.codePointAt(0));
-  return first.toUpperCase() + w.slice(first.length).toLowerCase();
+  return upper(first) + lower(w.slice(first.length));
 });
 
 function join(value, sep) {
@@ -134,8 +137,8 @@ function length(value) {
 }
 
 export const FILTERS = {
-  upper: (value) => stringify(value).toUpperCase(),
-  lower: (value) => stringify(value).toLowerCase(),
+  upper: (value) => upper(stringify(value)),
+  lower: (value) => lower(stringify(value)),
   trim,
   title,
   join,

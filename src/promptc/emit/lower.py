@@ -83,9 +83,12 @@ class Lowerer:
                                       "body": self.nodes(b["body"], env, bound)} for b in node["branches"]],
                         "else": self.nodes(node["else"], env, bound)})
         elif kind == "for":
-            var = node["var"]
-            out.append({"kind": "for", "var": var, "iter": self.expr(node["iter"], env, bound),
-                        "body": self.nodes(node["body"], env, bound | {var, "loop"})})
+            var, loop = node["var"], node.get("loop", "loop")
+            lowered = {"kind": "for", "var": var, "iter": self.expr(node["iter"], env, bound),
+                       "body": self.nodes(node["body"], env, bound | {var, loop})}
+            if loop != "loop":
+                lowered["loop"] = loop
+            out.append(lowered)
         elif kind == "call":
             out.extend(self.inline(node, env, bound))
 
@@ -102,7 +105,7 @@ class Lowerer:
                         "include the inner fragments directly from a shallower one")
             return []
         args = {name: self.expr(e, env, bound) for name, e in node["args"].items()}
-        body = _hygienic(frag.body or [], args)
+        body = _hygienic(frag.body or [], args, [p.name for p in frag.params or ()])
         self._stack.append(frag)
         self._calls.append(node)
         try:
@@ -166,12 +169,26 @@ def _free_heads(e: Any) -> set[str]:
     return set()
 
 
-def _hygienic(body: list[dict], args: dict[str, dict]) -> list[dict]:
-    """Rename the fragment's loop variables that would capture a name the caller passes."""
+def _hygienic(body: list[dict], args: dict[str, dict], params: list[str]) -> list[dict]:
+    """Rename what the fragment's loops bind where it would capture a name the caller passes.
+
+    Arguments are values at the call (as in Jinja2): a fragment's `{% for x in … %}` must not
+    capture the caller's `x`, and its loop fields must not hide the caller's `loop`, so such
+    a loop variable gets a fresh name and such a loop binds its fields under a fresh name
+    (the `for` node's `loop` key). A fresh name is none of the caller's names, the
+    fragment's parameters, or any name the fragment's body uses.
+    """
     caller_names = _free_heads(list(args.values()))
     if not caller_names:
         return body
     body = _copy(body)
+    taken = caller_names | set(params) | _bound_and_used(body)
+
+    def fresh(name: str) -> str:
+        new = name + "_"
+        while new in taken:
+            new += "_"
+        return new
 
     def walk(nodes: list[dict], renames: dict[str, str]) -> None:
         for n in nodes:
@@ -179,11 +196,9 @@ def _hygienic(body: list[dict], args: dict[str, dict]) -> list[dict]:
                 n["iter"] = _rename(n["iter"], renames)
                 inner = dict(renames)
                 if n["var"] in caller_names:
-                    fresh = n["var"]
-                    while fresh in caller_names:
-                        fresh += "_"
-                    inner[n["var"]] = fresh
-                    n["var"] = fresh
+                    inner[n["var"]] = n["var"] = fresh(n["var"])
+                if "loop" in caller_names:
+                    inner["loop"] = n["loop"] = fresh("loop")
                 walk(n["body"], inner)
             elif n["kind"] == "expr":
                 n["expr"] = _rename(n["expr"], renames)
@@ -197,6 +212,18 @@ def _hygienic(body: list[dict], args: dict[str, dict]) -> list[dict]:
 
     walk(body, {})
     return body
+
+
+def _bound_and_used(e: Any) -> set[str]:
+    """Every name a fragment body reads or binds (loop variables included)."""
+    if isinstance(e, dict):
+        if e.get("kind") == "var":
+            return {e["path"][0]}
+        names = {e[k] for k in ("var", "loop") if e.get("kind") == "for" and k in e}
+        return names.union(*(_bound_and_used(v) for v in e.values()))
+    if isinstance(e, list):
+        return set().union(*(_bound_and_used(v) for v in e))
+    return set()
 
 
 def _copy(o: Any) -> Any:

@@ -324,7 +324,8 @@ class _Sizer:
             elif kind == "for":
                 schema, path = self.schema_of(node["iter"], env)
                 item, most = _items(schema)
-                body = self.nodes(node["body"], {**env, node["var"]: (item, f"{path}[]"), "loop": (LOOP_SCHEMA, "loop")})
+                body = self.nodes(node["body"], {**env, node["var"]: (item, f"{path}[]"),
+                                                 node.get("loop", "loop"): (LOOP_SCHEMA, "loop")})
                 if most is None:
                     total.add(body)
                     total.add(Size(0, True, False, [path]))

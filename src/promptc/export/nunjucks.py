@@ -29,6 +29,11 @@ from typing import Any
 from .budget import json_type, schema_alternatives, schema_types
 
 _TEMPLATE_OPENERS = re.compile(r"\{[{%#]")
+# In the body of a `for` node that binds its fields under another name (a fragment's loop
+# inside the caller's), env maps this key to the name the caller's `loop` is kept under.
+_OUTER_LOOP = "\0outer-loop"
+_LOOP_FIELDS = {"type": "object", "properties": {"index": {"type": "integer"}, "first": {"type": "boolean"},
+                                                 "last": {"type": "boolean"}}}
 
 
 def literal(value: Any) -> str:
@@ -93,7 +98,8 @@ class _Translator:
     def expr(self, e: dict, env: dict) -> str:
         kind = e["kind"]
         if kind == "var":
-            return ".".join(e["path"])
+            head = env.get(_OUTER_LOOP, "loop") if e["path"][0] == "loop" else e["path"][0]
+            return ".".join([head, *e["path"][1:]])
         if kind == "const":
             return literal(e["value"])
         if kind == "filter":
@@ -160,8 +166,16 @@ class _Translator:
                 out.append("{% endif %}")
             elif kind == "for":
                 iterated = self._schema(n["iter"], env)
-                inner = {**env, n["var"]: _items(iterated), "loop": {}}
+                inner = {k: v for k, v in env.items() if k != _OUTER_LOOP}
+                inner.update({n["var"]: _items(iterated), "loop": {}})
+                fields = n.get("loop", "loop")
+                if fields != "loop":  # Nunjucks always says `loop`: keep the outer one under a name
+                    outer = "__outer_" + fields
+                    out.append("{% set " + outer + " = loop %}")
+                    inner.update({fields: _LOOP_FIELDS, _OUTER_LOOP: outer})
                 out.append("{% for " + n["var"] + " in " + self.iterable(n["iter"], env) + " %}")
+                if fields != "loop":
+                    out.append("{% set " + fields + " = loop %}")
                 out.append(self.nodes(n["body"], inner))
                 out.append("{% endfor %}")
             else:
@@ -206,7 +220,7 @@ def _input_names(nodes: list[dict], bound: frozenset = frozenset()) -> set[str]:
                 walk(n["else"], bound)
             elif n["kind"] == "for":
                 walk_expr(n["iter"], bound)
-                walk(n["body"], bound | {n["var"], "loop"})
+                walk(n["body"], bound | {n["var"], n.get("loop", "loop")})
 
     walk(nodes, bound)
     return names

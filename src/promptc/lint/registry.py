@@ -7,6 +7,7 @@ from .rules.conflicting_instructions import ConflictingInstructions
 from .rules.duplicate_instruction import DuplicateInstruction
 from .rules.format_conflict import FormatConflict
 from .rules.format_locking import FormatLocking
+from .rules.joined_lines import JoinedLines
 from .rules.missing_eval import MissingEval
 from .rules.missing_owner import MissingOwner
 from .rules.missing_purpose import MissingPurpose
@@ -38,6 +39,7 @@ RULES: list[type[Rule]] = [
     StaleEvaluation,             # PC515
     MissingEval,                 # PC516
     TokenBudget,                 # PC517
+    JoinedLines,                 # PC518
 ]
 
 

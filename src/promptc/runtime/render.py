@@ -2,9 +2,10 @@
 
 A pure, dependency-free walk over the JSON tree: nodes append strings to one output list,
 expressions return JSON values. Lookup scopes are a list of dicts, outermost (the inputs)
-first; each `for` node adds one frame holding its variable and `loop`. Stringify,
-truthiness, filters and comparisons follow docs/bundle-format.md (§7–9) exactly, because
-a JavaScript runtime must produce the same bytes for the same bundle and inputs.
+first; each `for` node adds one frame holding its variable and its loop fields (under
+`loop`, or the node's `loop` name). Stringify, truthiness, filters and comparisons
+follow docs/bundle-format.md (§7–9) exactly, because a JavaScript runtime must produce the same bytes for the
+same bundle and inputs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import operator
 import re
 from typing import Any, Callable
 
+from . import casing
 from .errors import BundleFormatError, RenderError
 from .values import is_number, json_equal, stringify, tojson, truthy, type_name
 
@@ -57,9 +59,10 @@ def _render(nodes: list, scopes: list[dict], out: list[str]) -> None:
             frame: dict[str, Any] = {}
             inner = [*scopes, frame]
             last = len(items) - 1
+            loop = node.get("loop", "loop")
             for index, item in enumerate(items):
                 frame[node["var"]] = item
-                frame["loop"] = {"index": index + 1, "first": index == 0, "last": index == last}
+                frame[loop] = {"index": index + 1, "first": index == 0, "last": index == last}
                 _render(node["body"], inner, out)
         else:
             raise BundleFormatError(f"unknown IR node kind {kind!r}")
@@ -128,7 +131,7 @@ def compare(op: str, left: Any, right: Any) -> bool:
 
 
 def _title(value: Any) -> str:
-    return _WORD.sub(lambda m: m[0][0].upper() + m[0][1:].lower(), stringify(value))
+    return _WORD.sub(lambda m: casing.upper(m[0][0]) + casing.lower(m[0][1:]), stringify(value))
 
 
 def _join(value: Any, sep: Any) -> str:
@@ -148,8 +151,8 @@ def _length(value: Any) -> int:
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
-    "upper": lambda value: stringify(value).upper(),
-    "lower": lambda value: stringify(value).lower(),
+    "upper": lambda value: casing.upper(stringify(value)),
+    "lower": lambda value: casing.lower(stringify(value)),
     "trim": lambda value: stringify(value).strip(WHITESPACE),
     "title": _title,
     "join": _join,

@@ -38,6 +38,8 @@ def _nodes(nodes: list, out: list[str]) -> None:
             out.append("{% endif %}")
         elif kind == "for":
             out.append("{% for " + node["var"] + " in " + expr_text(node["iter"]) + " %}")
+            if node.get("loop", "loop") != "loop":  # a fragment's loop that must not hide the caller's
+                out.append("{# loop fields as " + node["loop"] + " #}")
             _nodes(node["body"], out)
             out.append("{% endfor %}")
         else:  # a node this reader does not know: show it rather than hide it

@@ -124,7 +124,7 @@ class TemplateChecker:
                     out.append({**self.output(child), "origin": self._origin(child)})
             return out
         if isinstance(node, nodes.If):
-            branches = [{"cond": self.expr(test)[0], "body": self.guarded(test, body)}
+            branches = [{"cond": self.expr(test, truth=True)[0], "body": self.guarded(test, body)}
                         for test, body in [(node.test, node.body)] + [(e.test, e.body) for e in node.elif_]]
             return [{"kind": "if", "branches": branches, "else": self.block(node.else_), "origin": self._origin(node)}]
         if isinstance(node, nodes.For):
@@ -172,6 +172,9 @@ class TemplateChecker:
                             self.span(node.target), notes=("loop over a list of objects and use `x.field`",))
             return {"kind": "for", "var": "_", "iter": iter_ir, "body": []}
         var = node.target.name
+        if var == "loop":
+            self.sink.error("non-portable-template", "`loop` cannot be a loop variable: it names the loop's fields",
+                            self.span(node.target), notes=("name the item something else: `{% for item in … %}`",))
         self.scopes.append({"loop": Var("loop-object", T.Unknown()), var: Var("loop", item)})
         body = self.block(node.body)
         self.scopes.pop()
@@ -185,6 +188,27 @@ class TemplateChecker:
         tool = self.tool_use(node)
         if tool is not None:
             return tool
+        return self.alternatives(node)[1]
+
+    def alternatives(self, node: nodes.Node) -> tuple[dict, dict]:
+        """For a value to render: its IR for a condition, and the node that renders it.
+
+        `{{ a or b }}` renders a when a is truthy, else b; `{{ a and b }}` renders a when a
+        is falsy, else b (Jinja2's values, not booleans): both become `if` nodes.
+        """
+        if isinstance(node, (nodes.And, nodes.Or)):
+            left_cond, left_out = self.alternatives(node.left)
+            is_and = isinstance(node, nodes.And)
+            self.narrowed.append(truthy_paths(node.left) if is_and else frozenset())
+            try:
+                right_cond, right_out = self.alternatives(node.right)
+            finally:
+                self.narrowed.pop()
+            kind = "and" if is_and else "or"
+            cond = {"kind": kind, "args": (left_cond["args"] if left_cond["kind"] == kind else [left_cond])
+                    + [right_cond]}
+            then, other = (right_out, left_out) if is_and else (left_out, right_out)
+            return cond, {"kind": "if", "branches": [{"cond": left_cond, "body": [then]}], "else": [other]}
         ir, ty = self.expr(node)
         base = T.strip_optional(ty)
         if isinstance(base, (T.List, T.Map, T.Object)):
@@ -192,7 +216,7 @@ class TemplateChecker:
                     else "render a field such as `{{ x.name }}`, or the whole value with `{{ x | tojson }}`")
             self.sink.error("not-renderable", f"`{T.display(ty)}` cannot be rendered as text", self.span(node),
                             notes=(hint,))
-        return {"kind": "expr", "expr": ir}
+        return ir, {"kind": "expr", "expr": ir}
 
     def tool_use(self, node: nodes.Node) -> dict | None:
         if not (isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name == "tools"
@@ -314,7 +338,10 @@ class TemplateChecker:
         self.sink.error("undeclared-variable", f"`{node.name}` is not declared", self.span(node),
                         notes=suggestion_note(node.name, candidates) or hint)
 
-    def expr(self, node: nodes.Node) -> Expr:
+    def expr(self, node: nodes.Node, truth: bool = False) -> Expr:
+        """Check an expression and give its IR and type. `truth`: only its truthiness is used
+        (a condition), so `and`/`or`, which the IR evaluates to booleans, mean what they mean
+        in Jinja2; elsewhere their value would differ from Jinja2's and they are errors."""
         if isinstance(node, nodes.Name):
             if node.name == "loop" and not self._is_local("loop"):
                 self.sink.error("undeclared-variable", "`loop` exists only inside `{% for %}`", self.span(node),
@@ -363,16 +390,21 @@ class TemplateChecker:
             return self.compare(node)
         if isinstance(node, (nodes.And, nodes.Or)):
             kind = "and" if isinstance(node, nodes.And) else "or"
-            left = self.expr(node.left)[0]
+            if not truth:
+                self.sink.error("non-portable-template", f"`{kind}` here would give a boolean, not Jinja2's value",
+                                self.span(node), notes=(
+                                    "`or` and `and` give values only directly in `{{ … }}` and in conditions; "
+                                    "for a fallback write `x | default(\"…\")`",))
+            left = self.expr(node.left, truth=True)[0]
             # In `a and b`, b is only evaluated when a is truthy: a's paths are non-null there.
             guard = truthy_paths(node.left) if kind == "and" else frozenset()
             self.narrowed.append(guard)
-            right = self.expr(node.right)[0]
+            right = self.expr(node.right, truth=True)[0]
             self.narrowed.pop()
             args = (left["args"] if left["kind"] == kind else [left]) + [right]
-            return {"kind": kind, "args": args}, T.Bool()
+            return {"kind": kind, "args": args}, (T.Bool() if truth else T.Unknown())  # no follow-on errors
         if isinstance(node, nodes.Not):
-            return {"kind": "not", "arg": self.expr(node.node)[0]}, T.Bool()
+            return {"kind": "not", "arg": self.expr(node.node, truth=True)[0]}, T.Bool()
         if isinstance(node, nodes.Call) and (self._fragment_name(node.node) is not None
                                              or self._module_member(node.node)[0]):
             self.sink.error("type-mismatch", "a fragment is text to inline, not a value", self.span(node),
@@ -448,6 +480,8 @@ class TemplateChecker:
                                 name, f"write `| {name}`"),))
             args = args[: arity[1]]
         ir = {"kind": "filter", "name": name, "arg": arg_ir, "args": [a for a, _ in args]}
+        if name == "join" and not args:  # Jinja2 joins with "" by default; the IR always says
+            ir["args"] = [{"kind": "const", "value": ""}]
         base = T.strip_optional(arg_ty)
         unknown = isinstance(base, T.Unknown)
         if name in ("upper", "lower", "trim", "title"):

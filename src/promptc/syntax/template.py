@@ -70,6 +70,25 @@ class _OffsetLexer(Lexer):
         return out
 
 
+    def trimmed_newlines(self, source: str) -> list[tuple[int, int]]:
+        """Each block tag whose `%}` takes the newline after it (trim_blocks), as the
+        offsets of its `{%` and of that newline. Tags ending `-%}` or `+%}` say what they
+        want and are left out."""
+        out = []
+        begin = None
+        try:
+            for offset, token, value in self._with_offsets(source, None, None, None):
+                if token == "block_begin":
+                    begin = offset - 1
+                elif token == "block_end" and begin is not None:
+                    if value.startswith("%}") and value.endswith("\n"):
+                        out.append((begin, offset - 1 + len(value) - 1))
+                    begin = None
+        except TemplateSyntaxError:
+            pass
+        return out
+
+
 class PortableEnvironment(Environment):
     """The environment whose parser reads template text. It never renders anything."""
 
