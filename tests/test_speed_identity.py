@@ -1,0 +1,105 @@
+"""Speed work must not change a byte: the example project, a generated realistic project and
+the peer workload (each clean, and each with errors planted) are checked, built cold, built
+again with a warm cache, and rendered; every output, bundle and lock hash is compared with
+`tests/expected/speed-identity.json`, recorded from the compiler before the speed work.
+
+`pytest tests/test_speed_identity.py --update-goldens` rewrites the record (only do that for
+a deliberate change of output)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = Path(__file__).parent / "expected" / "speed-identity.json"
+sys.path.insert(0, str(ROOT / "bench"))
+import generate as bench_generate  # noqa: E402
+import peer as bench_peer  # noqa: E402
+
+sys.path.pop(0)
+
+
+def _run(project: Path, *args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    env.pop("GITHUB_ACTIONS", None)
+    r = subprocess.run([sys.executable, "-m", "promptc.cli", *args], cwd=project, env=env,
+                       capture_output=True, text=True, timeout=600)
+    return {"args": list(args), "exit": r.returncode,
+            "stdout": r.stdout.replace(str(project), "<project>"),
+            "stderr": r.stderr.replace(str(project), "<project>")}
+
+
+def _tree(project: Path) -> dict[str, str]:
+    out = {}
+    for sub in ("dist",):
+        for path in sorted((project / sub).rglob("*")):
+            if path.is_file():
+                out[path.relative_to(project).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    lock = project / "promptc.lock"
+    if lock.exists():
+        out["promptc.lock"] = hashlib.sha256(lock.read_bytes()).hexdigest()
+    return out
+
+
+def _plant_errors(project: Path) -> None:
+    """An unknown name in one prompt and a syntax error in one library-like module."""
+    prompts = sorted((project / "prompts").rglob("*.prompt"))
+    first, last = prompts[0], prompts[-1]
+    first.write_text(first.read_text() + "\nfragment broken(x: int) \"\"\"\n{{ y }}\n\"\"\"\n")
+    last.write_text(last.read_text() + "\ninput oops: = \n")
+
+
+def _record(project: Path, renders: list[tuple[str, str]] = ()) -> list:
+    steps = []
+    steps.append(_run(project, "check", "--format", "json", "."))
+    steps.append(_run(project, "check", "."))
+    steps.append({**_run(project, "build", "."), "tree": _tree(project)})
+    steps.append({**_run(project, "build", "."), "tree": _tree(project)})  # warm cache, no-op
+    shutil.rmtree(project / ".promptc", ignore_errors=True)
+    steps.append({**_run(project, "build", "."), "tree": _tree(project)})  # cold again, outputs exist
+    steps.append(_run(project, "check", "--format", "json", "."))  # warm cache
+    for name, inputs in renders:
+        steps.append(_run(project, "render", name, "--project", ".", "--inputs", inputs, "--format", "json"))
+    return steps
+
+
+def _projects(tmp: Path) -> dict[str, tuple[Path, list]]:
+    example = tmp / "support-desk"
+    shutil.copytree(ROOT / "examples" / "support-desk", example, ignore=shutil.ignore_patterns("dist", ".promptc"))
+    generated = tmp / "generated"
+    bench_generate.generate(generated, 120, 0)
+    peer = tmp / "peer"
+    bench_peer.generate(peer, 80, 12)
+    broken = tmp / "generated-broken"
+    shutil.copytree(generated, broken)
+    _plant_errors(broken)
+    broken_peer = tmp / "peer-broken"
+    shutil.copytree(peer, broken_peer)
+    _plant_errors(broken_peer)
+    return {
+        "example": (example, [("support.answer", "inputs/answer.json"), ("sales.outreach", "inputs/outreach.json")]),
+        "generated": (generated, []),
+        "peer": (peer, []),
+        "generated-broken": (broken, []),
+        "peer-broken": (broken_peer, []),
+    }
+
+
+def test_outputs_are_byte_identical_to_the_record(tmp_path: Path, update_goldens: bool) -> None:
+    actual = {name: _record(path, renders) for name, (path, renders) in _projects(tmp_path).items()}
+    if update_goldens or not EXPECTED.exists():
+        EXPECTED.write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n")
+        pytest.skip("record written")
+    expected = json.loads(EXPECTED.read_text())
+    for name in expected:
+        for i, (want, got) in enumerate(zip(expected[name], actual[name])):
+            assert got == want, f"{name} step {i} ({' '.join(want['args'])}) differs"
+        assert len(expected[name]) == len(actual[name])
