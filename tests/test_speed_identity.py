@@ -30,7 +30,7 @@ sys.path.pop(0)
 def _run(project: Path, *args: str) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     env.pop("GITHUB_ACTIONS", None)
-    r = subprocess.run([sys.executable, "-m", "promptc.cli", *args], cwd=project, env=env,
+    r = subprocess.run([sys.executable, "-m", "promptc", *args], cwd=project, env=env,
                        capture_output=True, text=True, timeout=600)
     return {"args": list(args), "exit": r.returncode,
             "stdout": r.stdout.replace(str(project), "<project>"),
@@ -66,6 +66,11 @@ def _record(project: Path, renders: list[tuple[str, str]] = ()) -> list:
     shutil.rmtree(project / ".promptc", ignore_errors=True)
     steps.append({**_run(project, "build", "."), "tree": _tree(project)})  # cold again, outputs exist
     steps.append(_run(project, "check", "--format", "json", "."))  # warm cache
+    # Answered from the no-op index (`promptc.fast`): the same bytes again.
+    for _ in range(2):
+        replays = [_run(project, "check", "--format", "json", "."), _run(project, "check", "."),
+                   {**_run(project, "build", "."), "tree": _tree(project)}]
+        assert replays == [steps[0], steps[1], steps[3]]
     for name, inputs in renders:
         steps.append(_run(project, "render", name, "--project", ".", "--inputs", inputs, "--format", "json"))
     return steps
@@ -103,3 +108,23 @@ def test_outputs_are_byte_identical_to_the_record(tmp_path: Path, update_goldens
         for i, (want, got) in enumerate(zip(expected[name], actual[name])):
             assert got == want, f"{name} step {i} ({' '.join(want['args'])}) differs"
         assert len(expected[name]) == len(actual[name])
+
+
+def test_the_no_op_index_notices_every_kind_of_change(tmp_path: Path) -> None:
+    project = tmp_path / "support-desk"
+    shutil.copytree(ROOT / "examples" / "support-desk", project, ignore=shutil.ignore_patterns("dist", ".promptc"))
+    first = _run(project, "check", ".")
+    assert _run(project, "check", ".") == first and (project / ".promptc" / "noop").is_file()
+    # A new module in a sub-folder, an edit of the same size, a removed file: each is seen.
+    module = next((project / "prompts").rglob("*.prompt"))
+    new = module.parent / "zz_extra.prompt"
+    new.write_text('fragment extra """\n{{ nope }}\n"""\n')
+    added = _run(project, "check", ".")
+    assert "nope" in added["stdout"] and added != first
+    new.write_text('fragment extra """\n{{ nopf }}\n"""\n')
+    assert "nopf" in _run(project, "check", ".")["stdout"]
+    new.unlink()
+    assert _run(project, "check", ".") == first
+    # Another format or option is another entry, never the recorded one.
+    json.loads(_run(project, "check", "--format", "json", ".")["stdout"])
+    assert _run(project, "check", "-q", ".") != first
