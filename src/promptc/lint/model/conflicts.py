@@ -30,7 +30,9 @@ transcripts (outside the example kind, which reads them on purpose).
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -58,6 +60,30 @@ class Conflict:
 
 def conflicts(model: MessageModel, output: dict | None = None) -> list[Conflict]:
     """Every conflict of the message, at most one of a kind per later unit, in order."""
+    _FEATURES.table = {}  # each directive's stances, read once (the pair loop is quadratic)
+    try:
+        return _conflicts(model, output)
+    finally:
+        _FEATURES.table = None
+
+
+_FEATURES = threading.local()
+
+
+def _per_directive(fn):
+    """`fn(d)` computed once per directive during one `conflicts` call."""
+    def memo(d):
+        table = getattr(_FEATURES, "table", None)
+        if table is None:
+            return fn(d)
+        k = (fn, id(d))
+        if k not in table:
+            table[k] = fn(d)
+        return table[k]
+    return functools.wraps(fn)(memo)
+
+
+def _conflicts(model: MessageModel, output: dict | None) -> list[Conflict]:
     ds = [d for u in model.units if not u.example for d in directives_of(u)]
     out: list[Conflict] = []
     seen: set[tuple] = set()
@@ -239,6 +265,7 @@ def _universal(obj: str | None) -> bool:
 _REPLY_ACTIONS = {"reply", "write", "give", "use", "explain"}
 
 
+@_per_directive
 def _language(d: Directive) -> tuple[str, str | None] | None:
     """("fixed", language) or ("user", None) when the clause sets the reply's language."""
     text = d.plain
@@ -281,6 +308,7 @@ _SCOPE_RE = re.compile(r"\b(?:in|for|within|inside|on|to)\s+(?:the\s+|your\s+|a\
                        r"(?:([a-z][a-z-]+)\s+)?([a-z][a-z-]+)\b", re.I)
 
 
+@_per_directive
 def _scoped(d: Directive) -> bool:
     """The clause names a thing other than the reply it applies to: "no Markdown in commit
     messages", "use headings in the PR description"."""
@@ -290,6 +318,7 @@ def _scoped(d: Directive) -> bool:
     return False
 
 
+@_per_directive
 def _list_stance(d: Directive) -> str | None:
     text = d.plain
     if L.PROSE_NOT_LIST_RE.search(text):
@@ -301,6 +330,7 @@ def _list_stance(d: Directive) -> str | None:
     return None
 
 
+@_per_directive
 def _markdown_stance(d: Directive) -> tuple[str, str] | None:
     """("forbid", "markdown"), ("forbid", construct) or ("require", construct)."""
     text = d.plain
@@ -348,6 +378,7 @@ def _format(a: Directive, b: Directive, together: bool) -> Conflict | None:
     return None
 
 
+@_per_directive
 def _container(d: Directive) -> str | None:
     if d.modality != "require" or d.condition:
         return None
@@ -386,6 +417,7 @@ def _json_prose(model: MessageModel, d: Directive, declared: bool) -> Conflict |
 
 # --- length -------------------------------------------------------------------------
 
+@_per_directive
 def _length_stance(d: Directive) -> str | None:
     text = d.plain
     if L.LENGTH_HEDGE_RE.search(text) or d.modality in ("permit",):
@@ -406,6 +438,7 @@ def _length_stance(d: Directive) -> str | None:
     return stance
 
 
+@_per_directive
 def _length_target(d: Directive) -> str | None:
     if d.action in ("reply", "be", "stay", "remain", "sound") or d.object is None:
         return None
