@@ -97,13 +97,18 @@ def _conflicts(model: MessageModel, output: dict | None) -> list[Conflict]:
             out.append(c)
 
     json_declared = (output or {}).get("type") == "json"
+    scopes: dict[tuple[int, int], tuple[bool, bool]] = {}  # by pair of units: co-occur, always together
     for j, b in enumerate(ds):
         for a in ds[:j]:
             if a.unit is b.unit:
                 continue
-            if not model.can_co_occur(a.unit, b.unit):
+            pair = (id(a.unit), id(b.unit))
+            scope = scopes.get(pair)
+            if scope is None:
+                scope = scopes[pair] = (model.can_co_occur(a.unit, b.unit), model.always_together(a.unit, b.unit))
+            if not scope[0]:
                 continue
-            tog = _together(model, a, b)
+            tog = scope[1] and not a.condition and not b.condition  # _together(model, a, b)
             for check in _PAIR_CHECKS:
                 add(check(a, b, tog), a.unit, b.unit)
             add(_always_vs_need(model, a, b), a.unit, b.unit)
@@ -129,6 +134,8 @@ def _together(model: MessageModel, a: Directive, b: Directive) -> bool:
 
 def _always_vs_need(model: MessageModel, a: Directive, b: Directive) -> Conflict | None:
     """"Always use X" against "use X if required": once the only condition is the need."""
+    if not (a.always and a.modality == "require" or b.always and b.modality == "require"):
+        return None
     if not (model.can_co_occur(a.unit, b.unit) and a.unit.situation == b.unit.situation):
         return None
     for x, y in ((a, b), (b, a)):
