@@ -128,3 +128,13 @@ def test_the_no_op_index_notices_every_kind_of_change(tmp_path: Path) -> None:
     # Another format or option is another entry, never the recorded one.
     json.loads(_run(project, "check", "--format", "json", ".")["stdout"])
     assert _run(project, "check", "-q", ".") != first
+
+
+def test_a_symlinked_folder_turns_the_no_op_index_off(tmp_path: Path) -> None:
+    project = tmp_path / "support-desk"
+    shutil.copytree(ROOT / "examples" / "support-desk", project, ignore=shutil.ignore_patterns("dist", ".promptc"))
+    (tmp_path / "elsewhere").mkdir()
+    (project / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    first = _run(project, "check", ".")
+    assert _run(project, "check", ".") == first
+    assert not (project / ".promptc" / "noop").exists()

@@ -35,7 +35,10 @@ def main() -> None:
     key = _key(argv, root)
     index = _load(root)
     entry = index.get(key)
-    if entry is not None and entry[0] == _signature(root):
+    signature = _signature(root)
+    if signature is None:
+        return _cli()
+    if entry is not None and entry[0] == signature:
         _replay(entry[1])
         return
     _record(root, key, index)
@@ -89,6 +92,8 @@ def _walk(top: str, rel: str, out: list, skip: set[str]) -> None:
         path = f"{rel}/{e.name}"
         try:
             if e.is_dir():
+                if e.is_symlink():  # could loop, or reach anywhere: no fast path
+                    raise _Unsupported(path)
                 _walk(e.path, path, out, set())
             else:
                 st = e.stat()
@@ -97,7 +102,19 @@ def _walk(top: str, rel: str, out: list, skip: set[str]) -> None:
             out.append((path, -1))
 
 
-def _signature(root: str) -> tuple:
+class _Unsupported(Exception):
+    pass
+
+
+def _signature(root: str) -> tuple | None:
+    """Every input's stat, or None when the project cannot be summed up so."""
+    try:
+        return _stats(root)
+    except (_Unsupported, RecursionError):
+        return None
+
+
+def _stats(root: str) -> tuple:
     parts: list = []
     _walk(root, ".", parts, _SKIP)
     package = os.path.dirname(os.path.abspath(__file__))
@@ -120,10 +137,13 @@ def _load(root: str) -> dict:
 
 def _replay(chunks: list) -> None:
     code = chunks[-1]
-    for fd, data in chunks[:-1]:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+    try:
+        for fd, data in chunks[:-1]:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+    except BrokenPipeError:  # the reader stopped reading (`| head`): nothing left to say
+        pass
     sys.exit(code)
 
 

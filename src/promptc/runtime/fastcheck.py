@@ -108,14 +108,14 @@ def _count(arg) -> int:
     return arg
 
 
-def _max_length(arg, schema) -> Check:
-    n = _count(arg)
-    return lambda v: not isinstance(v, str) or len(v) <= n
-
-
-def _min_length(arg, schema) -> Check:
-    n = _count(arg)
-    return lambda v: not isinstance(v, str) or len(v) >= n
+def _size(kind: type, at_most: bool) -> Callable[[Any, dict], Check]:
+    """`maxLength`, `minItems`, …: a bound on `len` of strings, lists or objects."""
+    def build(arg, schema) -> Check:
+        n = _count(arg)
+        if at_most:
+            return lambda v: not isinstance(v, kind) or len(v) <= n
+        return lambda v: not isinstance(v, kind) or len(v) >= n
+    return build
 
 
 def _pattern(arg, schema) -> Check:
@@ -144,21 +144,6 @@ def _minimum(arg, schema) -> Check:
 def _items(arg, schema) -> Check:
     item = _compile(arg)
     return lambda v: not isinstance(v, list) or all(item(x) for x in v)
-
-
-def _max_items(arg, schema) -> Check:
-    n = _count(arg)
-    return lambda v: not isinstance(v, list) or len(v) <= n
-
-
-def _min_items(arg, schema) -> Check:
-    n = _count(arg)
-    return lambda v: not isinstance(v, list) or len(v) >= n
-
-
-def _max_properties(arg, schema) -> Check:
-    n = _count(arg)
-    return lambda v: not isinstance(v, dict) or len(v) <= n
 
 
 def _properties(arg, schema) -> Check:
@@ -201,8 +186,8 @@ def _any_of(arg, schema) -> Check:
 
 
 _KEYWORDS: dict[str, Callable[[Any, dict], Check | None]] = {
-    "type": _type, "enum": _enum, "maxLength": _max_length, "minLength": _min_length, "pattern": _pattern,
-    "maximum": _maximum, "minimum": _minimum, "items": _items, "maxItems": _max_items, "minItems": _min_items,
-    "maxProperties": _max_properties, "properties": _properties, "required": _required,
+    "type": _type, "enum": _enum, "maxLength": _size(str, True), "minLength": _size(str, False), "pattern": _pattern,
+    "maximum": _maximum, "minimum": _minimum, "items": _items, "maxItems": _size(list, True),
+    "minItems": _size(list, False), "maxProperties": _size(dict, True), "properties": _properties, "required": _required,
     "additionalProperties": _additional, "anyOf": _any_of,
 }
