@@ -63,6 +63,17 @@ def test_unknown_keywords_leave_the_check_to_jsonschema() -> None:
         assert compile_check(schema) is None, schema
 
 
+def test_a_schema_too_deep_for_one_function_is_left_to_jsonschema() -> None:
+    schema: dict = {"type": "string"}
+    for _ in range(30):  # Python allows 20 nested loops in one function
+        schema = {"type": "array", "items": schema}
+    check = compile_check(schema)
+    value: list = ["a"]
+    for _ in range(29):
+        value = [value]
+    assert check is None or check(value) == _oracle(schema, value)
+
+
 def test_renders_are_the_same_with_and_without_the_compiled_check(tmp_path) -> None:
     import json
     import shutil

@@ -1,6 +1,8 @@
 """Input schemas compiled once per bundle into a plain Python predicate.
 
-`compile_check(schema)` returns a function that says whether an instance is valid under the
+`compile_check(schema)` writes the schema out as Python source (one function of straight
+`isinstance`/`len`/comparison tests, plus one per `anyOf` branch), compiles it once, and
+returns the function that says whether an instance is valid under the
 schema, exactly as the runtime's jsonschema `Validator` (draft 2020-12 with ECMA-262
 `pattern`) would; or None when the schema uses a keyword this compiler does not know, and
 jsonschema then checks every render. A render calls the predicate only: when it says "valid"
@@ -32,8 +34,8 @@ class _Unsupported(Exception):
 
 def compile_check(schema: Any) -> Check | None:
     try:
-        return _compile(schema)
-    except (_Unsupported, PatternError, TypeError, ValueError):
+        return _Compiler().compile(schema)
+    except (_Unsupported, PatternError, TypeError, ValueError, SyntaxError, RecursionError, MemoryError):
         return None
 
 
@@ -49,145 +51,138 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, numbers.Number) and not isinstance(v, bool)
 
 
-_TYPES: dict[str, Check] = {
-    "string": lambda v: isinstance(v, str),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "integer": _is_integer,
-    "number": _is_number,
+_TYPES = {
+    "string": "isinstance({v}, str)",
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "boolean": "isinstance({v}, bool)",
+    "null": "{v} is None",
+    "integer": "_is_integer({v})",
+    "number": "_is_number({v})",
+}
+_SIZES = {  # keyword: (the Python type it bounds, the comparison that fails)
+    "maxLength": ("str", ">"), "minLength": ("str", "<"), "maxItems": ("list", ">"), "minItems": ("list", "<"),
+    "maxProperties": ("dict", ">"),
 }
 
 
-def _compile(schema: Any) -> Check:
-    if schema is True or schema == {}:
-        return lambda v: True
-    if schema is False:
-        return lambda v: False
-    if not isinstance(schema, dict):
-        raise _Unsupported(schema)
-    checks: list[Check] = []
-    for kw, arg in schema.items():
-        if kw in _ANNOTATIONS or kw.startswith("x-"):
-            continue
-        build = _KEYWORDS.get(kw)
-        if build is None:
-            raise _Unsupported(kw)
-        check = build(arg, schema)
-        if check is not None:
-            checks.append(check)
-    if not checks:
-        return lambda v: True
-    if len(checks) == 1:
-        return checks[0]
-    checks_t = tuple(checks)
-    return lambda v: all(c(v) for c in checks_t)
+class _Compiler:
+    """Writes one Python function per schema (plus one per `anyOf` branch): statements that
+    `return False` at the first failed keyword. Constants live in the function's globals."""
 
+    def __init__(self) -> None:
+        self.consts: dict[str, Any] = {"_is_integer": _is_integer, "_is_number": _is_number}
+        self.functions: list[str] = []
+        self.n = 0
 
-def _type(arg, schema) -> Check:
-    names = [arg] if isinstance(arg, str) else arg
-    if not isinstance(names, list) or not names or any(n not in _TYPES for n in names):
-        raise _Unsupported("type")
-    if len(names) == 1:
-        return _TYPES[names[0]]
-    fs = tuple(_TYPES[n] for n in names)
-    return lambda v: any(f(v) for f in fs)
+    def compile(self, schema: Any) -> Check:
+        name = self.function(schema)
+        exec(compile("\n\n".join(self.functions), "<input schema>", "exec"), self.consts)
+        return self.consts[name]
 
+    def fresh(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
 
-def _enum(arg, schema) -> Check:
-    if not isinstance(arg, list) or not all(isinstance(x, str) for x in arg):
-        raise _Unsupported("enum")  # jsonschema's equality of mixed values is subtle
-    allowed = frozenset(arg)
-    return lambda v: isinstance(v, str) and v in allowed
+    def const(self, value: Any) -> str:
+        name = self.fresh("_c")
+        self.consts[name] = value
+        return name
+
+    def function(self, schema: Any) -> str:
+        name = self.fresh("_check")
+        lines: list[str] = []
+        self.node(schema, "v", lines, 1)
+        self.functions.append("\n".join([f"def {name}(v):", *lines, "    return True"]))
+        return name
+
+    def node(self, schema: Any, v: str, out: list[str], depth: int) -> None:
+        pad = "    " * depth
+        if schema is True:
+            return
+        if schema is False:
+            out.append(f"{pad}return False")
+            return
+        if not isinstance(schema, dict):
+            raise _Unsupported(schema)
+        for kw, arg in schema.items():
+            if kw in _ANNOTATIONS or kw.startswith("x-"):
+                continue
+            if kw == "type":
+                names = [arg] if isinstance(arg, str) else arg
+                if not isinstance(names, list) or not names or any(n not in _TYPES for n in names):
+                    raise _Unsupported("type")
+                test = " or ".join(_TYPES[n].format(v=v) for n in names)
+                out.append(f"{pad}if not ({test}): return False")
+            elif kw == "enum":
+                if not isinstance(arg, list) or not all(isinstance(x, str) for x in arg):
+                    raise _Unsupported("enum")  # jsonschema's equality of mixed values is subtle
+                out.append(f"{pad}if not (isinstance({v}, str) and {v} in {self.const(frozenset(arg))}): return False")
+            elif kw in _SIZES:
+                kind, fails = _SIZES[kw]
+                out.append(f"{pad}if isinstance({v}, {kind}) and len({v}) {fails} {_count(arg)}: return False")
+            elif kw == "pattern":
+                if not isinstance(arg, str):
+                    raise _Unsupported("pattern")
+                regex = self.const(compile_pattern(arg))
+                out.append(f"{pad}if isinstance({v}, str) and {regex}.find({v}) is None: return False")
+            elif kw in ("maximum", "minimum"):
+                if not _is_number(arg) or isinstance(arg, complex):
+                    raise _Unsupported("bound")
+                fails = ">" if kw == "maximum" else "<"
+                out.append(f"{pad}if _is_number({v}) and {v} {fails} {self.const(arg)}: return False")
+            elif kw == "items":
+                x = self.fresh("x")
+                out.append(f"{pad}if isinstance({v}, list):")
+                out.append(f"{pad}    for {x} in {v}:")
+                inner: list[str] = []
+                self.node(arg, x, inner, depth + 2)
+                out.extend(inner or [f"{pad}        pass"])
+            elif kw == "properties":
+                if not isinstance(arg, dict):
+                    raise _Unsupported("properties")
+                out.append(f"{pad}if isinstance({v}, dict):")
+                body: list[str] = []
+                for prop, sub in arg.items():
+                    inner = []
+                    x = self.fresh("x")
+                    self.node(sub, x, inner, depth + 2)
+                    if inner:
+                        key = self.const(prop)
+                        body.append(f"{pad}    if {key} in {v}:")
+                        body.append(f"{pad}        {x} = {v}[{key}]")
+                        body.extend(inner)
+                out.extend(body or [f"{pad}    pass"])
+            elif kw == "required":
+                if not isinstance(arg, list) or not all(isinstance(x, str) for x in arg):
+                    raise _Unsupported("required")
+                if arg:
+                    names = self.const(tuple(arg))
+                    out.append(f"{pad}if isinstance({v}, dict):")
+                    out.append(f"{pad}    for k in {names}:")
+                    out.append(f"{pad}        if k not in {v}: return False")
+            elif kw == "additionalProperties":
+                if "patternProperties" in schema:
+                    raise _Unsupported("patternProperties")
+                known = self.const(frozenset(schema.get("properties") or ()))
+                k, x = self.fresh("k"), self.fresh("x")
+                inner = []
+                self.node(arg, x, inner, depth + 3)
+                if inner:
+                    out.append(f"{pad}if isinstance({v}, dict):")
+                    out.append(f"{pad}    for {k}, {x} in {v}.items():")
+                    out.append(f"{pad}        if {k} not in {known}:")
+                    out.extend(inner)
+            elif kw == "anyOf":
+                if not isinstance(arg, list) or not arg:
+                    raise _Unsupported("anyOf")
+                branches = " or ".join(f"{self.function(sub)}({v})" for sub in arg)
+                out.append(f"{pad}if not ({branches}): return False")
+            else:
+                raise _Unsupported(kw)
 
 
 def _count(arg) -> int:
     if isinstance(arg, bool) or not isinstance(arg, int):
         raise _Unsupported("bound")
     return arg
-
-
-def _size(kind: type, at_most: bool) -> Callable[[Any, dict], Check]:
-    """`maxLength`, `minItems`, …: a bound on `len` of strings, lists or objects."""
-    def build(arg, schema) -> Check:
-        n = _count(arg)
-        if at_most:
-            return lambda v: not isinstance(v, kind) or len(v) <= n
-        return lambda v: not isinstance(v, kind) or len(v) >= n
-    return build
-
-
-def _pattern(arg, schema) -> Check:
-    if not isinstance(arg, str):
-        raise _Unsupported("pattern")
-    regex = compile_pattern(arg)
-    return lambda v: not isinstance(v, str) or regex.find(v) is not None
-
-
-def _number(arg) -> Any:
-    if not _is_number(arg) or isinstance(arg, complex):
-        raise _Unsupported("bound")
-    return arg
-
-
-def _maximum(arg, schema) -> Check:
-    m = _number(arg)
-    return lambda v: not _is_number(v) or not v > m
-
-
-def _minimum(arg, schema) -> Check:
-    m = _number(arg)
-    return lambda v: not _is_number(v) or not v < m
-
-
-def _items(arg, schema) -> Check:
-    item = _compile(arg)
-    return lambda v: not isinstance(v, list) or all(item(x) for x in v)
-
-
-def _properties(arg, schema) -> Check:
-    if not isinstance(arg, dict):
-        raise _Unsupported("properties")
-    props = tuple((name, _compile(sub)) for name, sub in arg.items())
-
-    def check(v):
-        if not isinstance(v, dict):
-            return True
-        for name, sub in props:
-            if name in v and not sub(v[name]):
-                return False
-        return True
-    return check
-
-
-def _required(arg, schema) -> Check:
-    if not isinstance(arg, list) or not all(isinstance(x, str) for x in arg):
-        raise _Unsupported("required")
-    names = tuple(arg)
-    return lambda v: not isinstance(v, dict) or all(n in v for n in names)
-
-
-def _additional(arg, schema) -> Check:
-    if "patternProperties" in schema:
-        raise _Unsupported("patternProperties")
-    known = frozenset(schema.get("properties") or ())
-    if arg is False:
-        return lambda v: not isinstance(v, dict) or all(k in known for k in v)
-    sub = _compile(arg)
-    return lambda v: not isinstance(v, dict) or all(sub(x) for k, x in v.items() if k not in known)
-
-
-def _any_of(arg, schema) -> Check:
-    if not isinstance(arg, list) or not arg:
-        raise _Unsupported("anyOf")
-    subs = tuple(_compile(s) for s in arg)
-    return lambda v: any(s(v) for s in subs)
-
-
-_KEYWORDS: dict[str, Callable[[Any, dict], Check | None]] = {
-    "type": _type, "enum": _enum, "maxLength": _size(str, True), "minLength": _size(str, False), "pattern": _pattern,
-    "maximum": _maximum, "minimum": _minimum, "items": _items, "maxItems": _size(list, True),
-    "minItems": _size(list, False), "maxProperties": _size(dict, True), "properties": _properties, "required": _required,
-    "additionalProperties": _additional, "anyOf": _any_of,
-}
