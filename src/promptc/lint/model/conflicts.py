@@ -98,9 +98,11 @@ def _conflicts(model: MessageModel, output: dict | None) -> list[Conflict]:
 
     json_declared = (output or {}).get("type") == "json"
     scopes: dict[tuple[int, int], tuple[bool, bool]] = {}  # by pair of units: co-occur, always together
-    for j, b in enumerate(ds):
-        for a in ds[:j]:
-            if a.unit is b.unit:
+    # Only pairs that some check could report are compared (`_roles`); in the same order.
+    live = [(d, r) for d in ds if (r := _roles(d))]
+    for j, (b, rb) in enumerate(live):
+        for a, ra in live[:j]:
+            if not _may_conflict(ra, rb) or a.unit is b.unit:
                 continue
             pair = (id(a.unit), id(b.unit))
             scope = scopes.get(pair)
@@ -148,6 +150,35 @@ def _always_vs_need(model: MessageModel, a: Directive, b: Directive) -> Conflict
                             f"one instruction says to {x.action} {x.object} always, another only when needed",
                             "the other instruction")
     return None
+
+
+_NUM, _LANG, _FMT, _LEN, _POL_REQ, _POL_PRO, _ALWAYS, _NEED = (1 << i for i in range(8))
+
+
+def _roles(d: Directive) -> int:
+    """The pair checks `d` could take part in: each check returns None for a directive
+    outside its role, so a pair that shares none is never compared."""
+    roles = 0
+    if d.measures:
+        roles |= _NUM
+    if _language(d) and d.modality in ("require", "prohibit"):
+        roles |= _LANG
+    if not _scoped(d) and not d.need and (_list_stance(d) or _markdown_stance(d) or _container(d)):
+        roles |= _FMT
+    if _length_stance(d):
+        roles |= _LEN
+    if d.action and d.action not in _GENERIC_ACTIONS and not d.measures and not _language(d):
+        roles |= {"require": _POL_REQ, "prohibit": _POL_PRO}.get(d.modality, 0)
+    if d.modality == "require" and d.always:
+        roles |= _ALWAYS
+    if d.modality in ("require", "permit") and d.need and not d.always:
+        roles |= _NEED
+    return roles
+
+
+def _may_conflict(ra: int, rb: int) -> bool:
+    return bool(ra & rb & (_NUM | _LANG | _FMT | _LEN) or ra & _POL_REQ and rb & _POL_PRO
+                or ra & _POL_PRO and rb & _POL_REQ or ra & _ALWAYS and rb & _NEED or ra & _NEED and rb & _ALWAYS)
 
 
 def _span(d: Directive) -> tuple[int, int]:
