@@ -23,7 +23,8 @@ import sys
 
 _INDEX = os.path.join(".promptc", "noop")
 _SKIP = {".git", ".promptc"}
-_ENV = ("GITHUB_ACTIONS", "NO_COLOR", "PROMPTC_DEBUG", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR")
+_ENV = ("GITHUB_ACTIONS", "NO_COLOR", "PROMPTC_DEBUG", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR",
+        "PYTHONIOENCODING", "PYTHONUTF8", "LANG", "LC_ALL", "LC_CTYPE")
 _KEEP = 8  # entries kept per project (different arguments, formats, dates)
 
 
@@ -52,7 +53,8 @@ def _cli() -> None:
 
 def _project_root(argv: list[str]) -> str | None:
     """The project folder when this is a supported command run outside a terminal."""
-    if not argv or argv[0] not in ("build", "check") or sys.stdout.isatty() or sys.stderr.isatty():
+    if not argv or argv[0] not in ("build", "check") or sys.stdout is None or sys.stderr is None \
+            or sys.stdout.isatty() or sys.stderr.isatty():
         return None
     allowed = {"build": {"-q", "--quiet", "--locked"}, "check": {"-q", "--quiet"}}[argv[0]]
     folder, rest = None, argv[1:]
@@ -62,7 +64,7 @@ def _project_root(argv: list[str]) -> str | None:
         if arg in allowed:
             i += 1
         elif argv[0] == "check" and arg == "--format" and i + 1 < len(rest):
-            i += 2
+            i += 2  # every format prints to stdout only
         elif not arg.startswith("-") and folder is None:
             folder = arg
             i += 1
@@ -74,7 +76,8 @@ def _project_root(argv: list[str]) -> str | None:
 
 def _key(argv: list[str], root: str) -> str:
     env = "|".join(f"{k}={os.environ.get(k)}" for k in _ENV)
-    return "\0".join([*argv, os.getcwd(), root, env, _dt.date.today().isoformat(), sys.version])
+    streams = f"{sys.stdout.encoding}/{sys.stdout.errors}|{sys.stderr.encoding}/{sys.stderr.errors}"
+    return "\0".join([*argv, os.getcwd(), root, env, streams, _dt.date.today().isoformat(), sys.version])
 
 
 def _walk(top: str, rel: str, out: list, skip: set[str]) -> None:
