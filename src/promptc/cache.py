@@ -13,6 +13,7 @@ import atexit
 import hashlib
 import os
 import pickle
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,18 @@ _OPEN: "weakref.WeakSet[Cache]" = weakref.WeakSet()
 
 
 class Cache:
-    def __init__(self, root: Path):
+    """With `batch`, entries are written together (`flush`, every 512 entries, and at
+    exit): a build writes thousands. Without it each `put` is written at once (a paid
+    model reply must survive a crash)."""
+
+    def __init__(self, root: Path, batch: bool = False):
         self.root = root
         self.hits = 0
         self.misses = 0
+        self.batch = batch
         self._db = None
         self._pid = 0
+        self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], bytes] = {}
         _OPEN.add(self)
 
@@ -106,16 +113,22 @@ class Cache:
             return None
 
     def put(self, kind: str, k: str, value: Any) -> None:
-        self._pending[(kind, k)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        if len(self._pending) >= _BATCH:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._pending[(kind, k)] = data
+        if not self.batch or len(self._pending) >= _BATCH:
             self.flush()
 
     def flush(self) -> None:
         """Write the pending entries in one transaction."""
-        if not self._pending:
-            return
-        rows = [(kind, k, data) for (kind, k), data in self._pending.items()]
-        self._pending = {}
+        with self._lock:
+            if not self._pending:
+                return
+            rows = [(kind, k, data) for (kind, k), data in self._pending.items()]
+            self._pending = {}
+            self._write(rows)
+
+    def _write(self, rows: list[tuple[str, str, bytes]]) -> None:
         try:
             db = self._connect(create=True)
             if db is None:

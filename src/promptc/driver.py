@@ -139,7 +139,7 @@ def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: 
         diagnostics.append(diag("invalid-config", str(exc), Span.point("promptc.toml", 1, 1)))
         return CompileResult(project, None, None, {}, sorted_diagnostics(diagnostics))
 
-    store = build_cache.Cache(project.cache_dir) if use_cache and not overlays else None
+    store = build_cache.Cache(project.cache_dir, batch=True) if use_cache and not overlays else None
     graph = build_graph(index, roots, ModuleStore(store, overlays, parse_memo), progress=progress)
     diagnostics.extend(graph.diagnostics)
     rules, lint_problems = lint_runner.configure(project.config.lint, _config_span(project)) if lint else ([], [])
