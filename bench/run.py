@@ -10,6 +10,7 @@ and peak resident memory (from the child's own rusage, via os.wait4):
   startup       `promptc --version`: interpreter start and imports, no compiling
   cold          `promptc build` with .promptc/cache, dist/ and promptc.lock removed
   no-op         `promptc build` again, nothing changed
+  no-op again   once more: the run the no-op index (.promptc/noop) answers
   edit prompt   one message line changed in a prompt module nothing imports
   edit library  one fragment line changed in the library module most prompts depend on
 
@@ -166,6 +167,7 @@ def bench_size(n: int, args, cli: list[str], progress: Progress) -> list[Measure
         return _finish(results, gen_s)
     if step("no-op", ["build", "."], 0, "nothing changed").exit_code != 0:
         return _finish(results, gen_s)
+    step("no-op again", ["build", "."], 0, "nothing changed since a no-op (answered from .promptc/noop)")
 
     for round_, (kind, label) in enumerate((("prompt", "edit prompt"), ("library", "edit library")), 1):
         target = manifest["edit_targets"][kind]

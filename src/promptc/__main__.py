@@ -1,5 +1,5 @@
-"""`python -m promptc …` is the `promptc` command."""
+"""`python -m promptc …` is the `promptc` command (the same entry point)."""
 
-from .cli import main
+from .fast import main
 
-main(prog_name="promptc")
+main()

@@ -108,20 +108,21 @@ def compile_project(project: Project, targets: Iterable[Path] | None = None,
                     overlays: dict[str, str] | None = None, use_cache: bool = True,
                     progress: Callable[[str, int, int], None] | None = None, lint: bool = True,
                     parallel: bool = True, index: ModuleIndex | None = None,
-                    parse_memo: MutableMapping | None = None) -> CompileResult:
+                    parse_memo: MutableMapping | None = None, check_memo: MutableMapping | None = None) -> CompileResult:
     """Compile the project (or the modules of `targets`) into bundles in memory.
 
     `overlays` maps module names to unsaved text (the language server's open buffers).
     With `parallel`, prompts that nothing imports are checked in forked workers, and
     `CompileResult.program` then holds only the modules checked in this process.
     A long-lived caller (the language server) may pass the `index` of the source roots it
-    keeps up to date, and a `parse_memo` that keeps parsed modules, keyed by their text,
-    from one compilation to the next.
+    keeps up to date, a `parse_memo` that keeps parsed modules, keyed by their text,
+    and a `check_memo` that keeps checked modules, keyed by their import closure, from one
+    compilation to the next.
     """
     plan = _plan(project, targets, overlays, use_cache, progress, lint, index, parse_memo)
     if isinstance(plan, CompileResult):
         return plan
-    return _execute(plan, progress, parallel)
+    return _execute(plan, progress, parallel, check_memo)
 
 
 @dataclass
@@ -162,7 +163,7 @@ def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: 
         diagnostics.append(diag("invalid-config", str(exc), Span.point("promptc.toml", 1, 1)))
         return CompileResult(project, None, None, {}, sorted_diagnostics(diagnostics))
 
-    store = build_cache.Cache(project.cache_dir) if use_cache and not overlays else None
+    store = build_cache.Cache(project.cache_dir, batch=True) if use_cache and not overlays else None
     graph = build_graph(index, roots, ModuleStore(store, overlays, parse_memo), progress=progress)
     diagnostics.extend(graph.diagnostics)
     rules, lint_problems = lint_runner.configure(project.config.lint, _config_span(project)) if lint else ([], [])
@@ -176,7 +177,7 @@ def _plan(project: Project, targets, overlays, use_cache: bool, progress, lint: 
     return _Plan(project, roots, graph, store, _schema_reader(project), rules, facts, keys, diagnostics, index)
 
 
-def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
+def _execute(plan: _Plan, progress, parallel: bool, check_memo: MutableMapping | None = None) -> CompileResult:
     project, roots, graph, store, reader = plan.project, plan.roots, plan.graph, plan.store, plan.reader
     rules, facts, keys = plan.rules, plan.facts, plan.keys
     diagnostics = list(plan.diagnostics)
@@ -194,7 +195,7 @@ def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
     # are many; the modules they import are checked first, in dependency order.
     imported = {target for edges in graph.edges.values() for target, _ in edges}
     leaves = [n for n in graph.order if n in need and n not in imported and graph.headers[n].is_prompt]
-    program = check_program(graph, reader, only=need - set(leaves), progress=progress)
+    program = check_program(graph, reader, only=need - set(leaves), progress=progress, memo=check_memo, keys=keys)
     error_files = frozenset(d.span.file for d in graph.diagnostics if d.is_error and d.span)
     job = _Job(project, graph, reader, rules, facts, program, error_files)
     results: dict[str, tuple[list[Diagnostic], dict | None]] = {
@@ -218,6 +219,8 @@ def _execute(plan: _Plan, progress, parallel: bool) -> CompileResult:
     diagnostics = _name_foreign_files(graph, diagnostics)
     if plan.index is not None:
         diagnostics = with_import_hints(diagnostics, plan.index)
+    if store is not None:
+        store.flush()
     return CompileResult(project, graph, program, bundles, sorted_diagnostics(_with_chains(graph, roots, diagnostics)))
 
 
@@ -431,7 +434,9 @@ def read_lock(project: Project) -> tuple[lockfile.Lock, str | None, list[Diagnos
 
 
 def _cache_lock(project: Project, text: str, lock: lockfile.Lock) -> None:
-    build_cache.Cache(project.cache_dir).put("lock", build_cache.key("lock", text), lock)
+    store = build_cache.Cache(project.cache_dir)
+    store.put("lock", build_cache.key("lock", text), lock)
+    store.flush()
 
 
 def version_span(result: CompileResult, name: str) -> Span | None:
@@ -520,6 +525,7 @@ def _write_stamp(plan: _Plan, out_dir: Path, result: BuildResult, written_by: di
     files = {name: (plan.keys.get(name), path.name, *_stat(path)) for name, path in written_by.items()}
     plan.store.put("stamp", _stamp_key(out_dir),
                    (plan.fingerprint, _stamp_state(plan.project, out_dir), files, result.compiled.diagnostics))
+    plan.store.flush()
 
 
 def _read_stamp(plan: _Plan, out_dir: Path) -> tuple | None:

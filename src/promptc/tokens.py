@@ -90,8 +90,10 @@ class Shipped:
         return f"{self.package} {self.version}"
 
 
+@lru_cache(maxsize=None)
 def shipped(encoding: str) -> Shipped | None:
-    """The first installed package that ships `encoding` (found without importing it)."""
+    """The first installed package that ships `encoding` (found without importing it).
+    Looked up once per process: every bundle asks."""
     from importlib import metadata
 
     for package, relative, gzipped in SOURCES.get(encoding, ()):

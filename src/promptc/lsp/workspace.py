@@ -118,6 +118,7 @@ class CompileCache:
 
     def __init__(self) -> None:
         self.memo = ParseMemo()
+        self.checks = ParseMemo()  # checked modules, by the hash of their import closure
         self._index: SourceIndex | None = None
         self._stamp: tuple | None = None
 
@@ -293,10 +294,12 @@ class Workspace:
             return driver.compile_project(job.project, targets=job.targets, overlays=job.overlays,
                                           use_cache=False, parallel=False,
                                           index=cache.index(job.project) if cache else None,
-                                          parse_memo=cache.memo if cache else None)
+                                          parse_memo=cache.memo if cache else None,
+                                          check_memo=cache.checks if cache else None)
         finally:
             if cache is not None:
                 cache.memo.end_compilation()
+                cache.checks.end_compilation()
 
     # --- results --------------------------------------------------------------------------
     def record(self, job: Job, result: driver.CompileResult) -> list[Publication]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import marshal
 import os
 import stat
 from collections import Counter
@@ -25,6 +26,7 @@ from jsonschema_specifications import REGISTRY as SPECIFICATIONS
 from referencing.jsonschema import DRAFT202012
 
 from .errors import BundleFormatError, InputError, IntegrityError
+from .fastcheck import compile_check
 from .hashing import spec_hash
 from .inputs import prepare_inputs
 from .limits import MAX_DOCUMENT_BYTES, MAX_NUMBER_LENGTH, MAX_IR_DEPTH, MAX_JSON_DEPTH, MAX_STRING_LENGTH, ir_depth, json_depth
@@ -114,22 +116,41 @@ class Bundle:
     def _input_validator(self) -> Draft202012Validator:
         return Validator(self.spec["inputs"])
 
+    @cached_property
+    def _parts(self) -> bytes | None:
+        try:
+            return marshal.dumps((self.spec["tools"], self.spec["model"], self.spec["output"]))
+        except ValueError:  # not plain JSON values: deepcopy them
+            return None
+
+    def _fresh_copies(self) -> tuple:
+        """Deep copies of the spec's tools, model and output for one render (unmarshalling
+        is a third of the cost of `copy.deepcopy`)."""
+        if self._parts is not None:
+            return marshal.loads(self._parts)
+        return copy.deepcopy((self.spec["tools"], self.spec["model"], self.spec["output"]))
+
+    @cached_property
+    def _input_check(self):
+        return compile_check(self.spec["inputs"])
+
     def render(self, inputs: Mapping | None = None) -> Rendered:
         """Validate `inputs`, apply defaults and render every message.
 
         Raises `InputError` listing every problem with the inputs.
         """
-        values, issues = prepare_inputs(self._input_validator, inputs)
+        values, issues = prepare_inputs(self._input_validator, inputs, self._input_check)
         if issues:
             raise InputError(f"{self.name}@{self.version}", issues)
         messages = tuple(
             Message(m["role"], render_content(m["content"], values)) for m in self.spec["messages"]
         )
+        tools, model, output = self._fresh_copies()
         return Rendered(
             messages=messages,
-            tools=copy.deepcopy(self.spec["tools"]),
-            model=copy.deepcopy(self.spec["model"]),
-            output=copy.deepcopy(self.spec["output"]),
+            tools=tools,
+            model=model,
+            output=output,
             retrieval=copy.deepcopy(self.spec.get("retrieval")),
             trace={"name": self.name, "version": self.version, "hash": self.hash},
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -36,9 +36,12 @@ def format_path(parts: Iterable[str | int]) -> str:
     return out or ROOT
 
 
-def prepare_inputs(validator: Draft202012Validator, inputs: Any) -> tuple[dict, list[InputIssue]]:
+def prepare_inputs(validator: Draft202012Validator, inputs: Any,
+                   valid: Callable[[Any], bool] | None = None) -> tuple[dict, list[InputIssue]]:
     """Return (inputs with defaults applied, problems). The inputs are only usable when the
-    list of problems is empty; defaults come from the top-level `properties`."""
+    list of problems is empty; defaults come from the top-level `properties`. `valid` is the
+    schema compiled to a predicate (`fastcheck`): when it passes the inputs, jsonschema is
+    not run; jsonschema names the problems of inputs it rejects."""
     if inputs is None:
         inputs = {}
     elif isinstance(inputs, Mapping) and not isinstance(inputs, dict):
@@ -46,7 +49,7 @@ def prepare_inputs(validator: Draft202012Validator, inputs: Any) -> tuple[dict, 
     issues = _limit_issues(inputs)
     if issues:
         return {}, issues
-    for error in validator.iter_errors(inputs):
+    for error in (() if valid is not None and valid(inputs) else validator.iter_errors(inputs)):
         for issue in _describe(error):
             if issue not in issues:
                 issues.append(issue)

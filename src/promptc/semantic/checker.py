@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, MutableMapping
 
 import jsonschema
 
@@ -71,9 +71,11 @@ class Program:
 
 
 def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] | None = None,
-                  progress=None) -> Program:
+                  progress=None, memo: MutableMapping | None = None, keys: Mapping[str, str] | None = None) -> Program:
     """Check the modules of `graph` in dependency order (only those in `only`, if given:
-    the caller guarantees it is closed under imports)."""
+    the caller guarantees it is closed under imports). A long-lived caller may pass a `memo`
+    of checked modules and each module's `keys` (the hash of its import closure): a module
+    whose key is in the memo is not checked again."""
     exports: dict[str, Exports] = {}
     modules: dict[str, CheckedModule] = {}
     diagnostics: list[Diagnostic] = []
@@ -82,7 +84,13 @@ def check_program(graph: ModuleGraph, read_schema: SchemaReader, only: set[str] 
             continue
         if progress:
             progress("Checking", len(modules), len(only) if only is not None else len(graph.order))
-        checked = check_module(graph, name, exports, read_schema)
+        k = keys.get(name) if memo is not None and keys is not None else None
+        if k is not None and k in memo:
+            checked = memo[k]
+        else:
+            checked = check_module(graph, name, exports, read_schema)
+            if k is not None:
+                memo[k] = checked
         exports[name] = checked.exports
         modules[name] = checked
         diagnostics.extend(checked.diagnostics)

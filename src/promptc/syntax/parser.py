@@ -12,7 +12,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.visitors import _VArgsWrapper
 
 from ..diagnostics import Diagnostic, diag
 from ..limits import MAX_BRACKET_DEPTH, number_problem
@@ -83,7 +84,7 @@ def parse_module(src: SourceFile) -> tuple[ast.Module, list[Diagnostic]]:
             text = text[:cut_start] + re.sub(r"[^\n]", " ", text[cut_start:cut_end]) + text[cut_end:]
             continue
         to_ast = _ToAst(src)
-        decls = tuple(to_ast.transform(tree).children)
+        decls = tuple(to_ast.walk(tree).children)
         diags.extend(to_ast.diagnostics)
         break
     module = ast.Module(src.module, src.path, fm.front, fm.spans, decls)
@@ -235,6 +236,24 @@ class _ToAst(Transformer):
         super().__init__()
         self.src = src
         self.diagnostics: list[Diagnostic] = []
+
+    def walk(self, tree: Tree):
+        """What `transform` returns, from the same calls in the same order, without lark's
+        per-node method lookup and wrapping (a third of the parse time)."""
+        table = _rules()
+
+        def visit(t: Tree):
+            children = [visit(c) if isinstance(c, Tree) else c for c in t.children]
+            entry = table.get(t.data)
+            if entry is None:
+                return Tree(t.data, children, t.meta)
+            func, with_meta = entry
+            try:
+                return func(self, t.meta, children) if with_meta else func(self, children)
+            except Exception as exc:
+                raise VisitError(t.data, t, exc)
+
+        return visit(tree)
 
     def _span(self, meta) -> Span:
         return self.src.span(meta.start_pos, meta.end_pos)
@@ -414,6 +433,20 @@ class _ToAst(Transformer):
         role, block = children
         return ast.MessageDecl(self._ident(role), clean_text_block(self.src, block.start_pos, block.end_pos),
                                self._span(meta))
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict:
+    """Rule name -> (function, takes meta) for `_ToAst.walk`."""
+    table = {}
+    for name, attr in vars(_ToAst).items():
+        if name.startswith("_") or name == "walk":
+            continue
+        if isinstance(attr, _VArgsWrapper):
+            table[name] = (attr.base_func, True)
+        elif callable(attr):
+            table[name] = (attr, False)
+    return table
 
 
 def _unquote(text: str) -> str:

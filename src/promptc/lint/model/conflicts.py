@@ -30,7 +30,9 @@ transcripts (outside the example kind, which reads them on purpose).
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -58,6 +60,30 @@ class Conflict:
 
 def conflicts(model: MessageModel, output: dict | None = None) -> list[Conflict]:
     """Every conflict of the message, at most one of a kind per later unit, in order."""
+    _FEATURES.table = {}  # each directive's stances, read once (the pair loop is quadratic)
+    try:
+        return _conflicts(model, output)
+    finally:
+        _FEATURES.table = None
+
+
+_FEATURES = threading.local()
+
+
+def _per_directive(fn):
+    """`fn(d)` computed once per directive during one `conflicts` call."""
+    def memo(d):
+        table = getattr(_FEATURES, "table", None)
+        if table is None:
+            return fn(d)
+        k = (fn, id(d))
+        if k not in table:
+            table[k] = fn(d)
+        return table[k]
+    return functools.wraps(fn)(memo)
+
+
+def _conflicts(model: MessageModel, output: dict | None) -> list[Conflict]:
     ds = [d for u in model.units if not u.example for d in directives_of(u)]
     out: list[Conflict] = []
     seen: set[tuple] = set()
@@ -71,13 +97,20 @@ def conflicts(model: MessageModel, output: dict | None = None) -> list[Conflict]
             out.append(c)
 
     json_declared = (output or {}).get("type") == "json"
-    for j, b in enumerate(ds):
-        for a in ds[:j]:
-            if a.unit is b.unit:
+    scopes: dict[tuple[int, int], tuple[bool, bool]] = {}  # by pair of units: co-occur, always together
+    # Only pairs that some check could report are compared (`_roles`); in the same order.
+    live = [(d, r) for d in ds if (r := _roles(d))]
+    for j, (b, rb) in enumerate(live):
+        for a, ra in live[:j]:
+            if not _may_conflict(ra, rb) or a.unit is b.unit:
                 continue
-            if not model.can_co_occur(a.unit, b.unit):
+            pair = (id(a.unit), id(b.unit))
+            scope = scopes.get(pair)
+            if scope is None:
+                scope = scopes[pair] = (model.can_co_occur(a.unit, b.unit), model.always_together(a.unit, b.unit))
+            if not scope[0]:
                 continue
-            tog = _together(model, a, b)
+            tog = scope[1] and not a.condition and not b.condition  # _together(model, a, b)
             for check in _PAIR_CHECKS:
                 add(check(a, b, tog), a.unit, b.unit)
             add(_always_vs_need(model, a, b), a.unit, b.unit)
@@ -103,6 +136,8 @@ def _together(model: MessageModel, a: Directive, b: Directive) -> bool:
 
 def _always_vs_need(model: MessageModel, a: Directive, b: Directive) -> Conflict | None:
     """"Always use X" against "use X if required": once the only condition is the need."""
+    if not (a.always and a.modality == "require" or b.always and b.modality == "require"):
+        return None
     if not (model.can_co_occur(a.unit, b.unit) and a.unit.situation == b.unit.situation):
         return None
     for x, y in ((a, b), (b, a)):
@@ -115,6 +150,35 @@ def _always_vs_need(model: MessageModel, a: Directive, b: Directive) -> Conflict
                             f"one instruction says to {x.action} {x.object} always, another only when needed",
                             "the other instruction")
     return None
+
+
+_NUM, _LANG, _FMT, _LEN, _POL_REQ, _POL_PRO, _ALWAYS, _NEED = (1 << i for i in range(8))
+
+
+def _roles(d: Directive) -> int:
+    """The pair checks `d` could take part in: each check returns None for a directive
+    outside its role, so a pair that shares none is never compared."""
+    roles = 0
+    if d.measures:
+        roles |= _NUM
+    if _language(d) and d.modality in ("require", "prohibit"):
+        roles |= _LANG
+    if not _scoped(d) and not d.need and (_list_stance(d) or _markdown_stance(d) or _container(d)):
+        roles |= _FMT
+    if _length_stance(d):
+        roles |= _LEN
+    if d.action and d.action not in _GENERIC_ACTIONS and not d.measures and not _language(d):
+        roles |= {"require": _POL_REQ, "prohibit": _POL_PRO}.get(d.modality, 0)
+    if d.modality == "require" and d.always:
+        roles |= _ALWAYS
+    if d.modality in ("require", "permit") and d.need and not d.always:
+        roles |= _NEED
+    return roles
+
+
+def _may_conflict(ra: int, rb: int) -> bool:
+    return bool(ra & rb & (_NUM | _LANG | _FMT | _LEN) or ra & _POL_REQ and rb & _POL_PRO
+                or ra & _POL_PRO and rb & _POL_REQ or ra & _ALWAYS and rb & _NEED or ra & _NEED and rb & _ALWAYS)
 
 
 def _span(d: Directive) -> tuple[int, int]:
@@ -239,6 +303,7 @@ def _universal(obj: str | None) -> bool:
 _REPLY_ACTIONS = {"reply", "write", "give", "use", "explain"}
 
 
+@_per_directive
 def _language(d: Directive) -> tuple[str, str | None] | None:
     """("fixed", language) or ("user", None) when the clause sets the reply's language."""
     text = d.plain
@@ -284,6 +349,7 @@ _SCOPE_RE = re.compile(r"\b(?:in|for|within|inside|on|to)\s+(?:the\s+|your\s+|a\
                        r"(?:([a-z][a-z-]+)\s+)?([a-z][a-z-]+)\b", re.I)
 
 
+@_per_directive
 def _scoped(d: Directive) -> bool:
     """The clause names a thing other than the reply it applies to: "no Markdown in commit
     messages", "use headings in the PR description"."""
@@ -293,6 +359,7 @@ def _scoped(d: Directive) -> bool:
     return False
 
 
+@_per_directive
 def _list_stance(d: Directive) -> str | None:
     text = d.plain
     if L.PROSE_NOT_LIST_RE.search(text):
@@ -304,6 +371,7 @@ def _list_stance(d: Directive) -> str | None:
     return None
 
 
+@_per_directive
 def _markdown_stance(d: Directive) -> tuple[str, str] | None:
     """("forbid", "markdown"), ("forbid", construct) or ("require", construct)."""
     text = d.plain
@@ -357,6 +425,7 @@ def _format(a: Directive, b: Directive, together: bool) -> Conflict | None:
     return None
 
 
+@_per_directive
 def _container(d: Directive) -> str | None:
     if d.modality != "require" or d.condition:
         return None
@@ -395,6 +464,7 @@ def _json_prose(model: MessageModel, d: Directive, declared: bool) -> Conflict |
 
 # --- length -------------------------------------------------------------------------
 
+@_per_directive
 def _length_stance(d: Directive) -> str | None:
     text = d.plain
     if L.LENGTH_HEDGE_RE.search(text) or d.modality in ("permit",):
@@ -415,6 +485,7 @@ def _length_stance(d: Directive) -> str | None:
     return stance
 
 
+@_per_directive
 def _length_target(d: Directive) -> str | None:
     if d.action in ("reply", "be", "stay", "remain", "sound") or d.object is None:
         return None
