@@ -125,7 +125,7 @@ class _Compiler:
                 if not isinstance(arg, str):
                     raise _Unsupported("pattern")
                 regex = self.const(compile_pattern(arg))
-                out.append(f"{pad}if isinstance({v}, str) and {regex}.find({v}) is None: return False")
+                out.append(f"{pad}if isinstance({v}, str) and not {regex}.search({v}): return False")
             elif kw in ("maximum", "minimum"):
                 if not _is_number(arg) or isinstance(arg, complex):
                     raise _Unsupported("bound")
