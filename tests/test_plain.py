@@ -299,3 +299,15 @@ def test_import_usage_errors(tmp_path: Path, monkeypatch, args: list[str], messa
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_plain_prompt_file_is_checked_without_a_project(tmp_path: Path, monkeypatch) -> None:
+    """`promptc check FILE.txt` lints a lone prompt file with the defaults, as a linter checks
+    a file outside any configured project, and writes nothing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.txt").write_text("Keep answers under 50 words.\nWrite at least 200 words.\n", encoding="utf-8")
+    result = run("check", "p.txt", "--format", "json")
+    found = json.loads(result.stdout)
+    assert result.exit_code == 1 and [d["rule"] for d in found] == ["conflicting-instructions"], result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.txt"]
+    assert run("build").exit_code == 2  # a command that writes still needs a project

@@ -89,10 +89,14 @@ def check(paths: tuple[Path, ...], fmt: str | None, quiet: bool) -> None:
     from .plain import is_plain, lint_plain
     from .report import default_format, write as write_report
 
+    from .interop import is_foreign_file
+
     fmt = fmt or default_format()
     first = paths[0] if paths else None
-    project = driver.open_project(first)
-    from .interop import is_foreign_file
+    # Prompt files named on their own (plain text, Dotprompt, Prompty) are checked without a
+    # project, as a linter checks a lone file: nothing is written, the defaults apply.
+    lone_files = bool(paths) and all(Path(p).is_file() and (is_plain(p) or is_foreign_file(Path(p))) for p in paths)
+    project = driver.open_project(first, required=not lone_files)
 
     foreign = [p for p in paths if is_foreign_file(Path(p))]
     plain = [p for p in paths if is_plain(p)]
