@@ -197,8 +197,10 @@ def test_an_unknown_model_is_an_estimate_with_its_method():
     assert tokens.for_model(None, "o200k_base") == tokens.Counting("o200k_base", True)
 
 
-def test_without_the_o200k_file_counts_are_never_presented_as_exact(monkeypatch):
+def test_without_the_o200k_file_counts_are_never_presented_as_exact(monkeypatch, request):
     monkeypatch.setitem(tokens.SOURCES, "o200k_base", (("no-such-package-promptc", "x.tiktoken", False),))
+    tokens.shipped.cache_clear()  # looked up once per process: forget what earlier tests found
+    request.addfinalizer(tokens.shipped.cache_clear)
     counting = tokens.for_model("gpt-4o")
     assert counting.encoding == "cl100k_base" and counting.exact is False
     assert "o200k_base" in counting.method
