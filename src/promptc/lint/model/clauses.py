@@ -18,6 +18,8 @@ from . import lexicon as L
 from .segments import Unit
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_LETTERS_RE = re.compile(r"[a-z]+")
+_CUE_WORD_RE = re.compile(r"(?<!\w)[A-Za-z][A-Za-z'’]*")
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def _modality(plain: str) -> tuple[str | None, int]:
     counts; an imperative verb counts only at the start ("Give the steps …")."""
     if L.NO_OPEN_RE.match(plain):
         return "prohibit", L.NO_OPEN_RE.match(plain).end()
-    m = L.CUE_RE.search(plain)
+    m = L.find_cue(plain, _CUE_WORD_RE)
     if m and not _cue_is_adjective(plain, m):
         kind = L.CUE_KIND[" ".join(m.group(1).lower().split())]
         after = m.end()
@@ -293,9 +295,14 @@ _LIMIT_TO_RE = re.compile(r"\b(?:limit|cap|restrict|keep)(?:ed)?\b(?:\s+[a-z'’
 _COUNT_TO_RE = re.compile(r"\b(?:count|wait|pause)\s+(?:to|for)\s+$", re.I)
 
 
+_UNIT_WORDS = frozenset(w for u in L.UNITS for w in u.split())
+
+
 def _measures(unit: Unit, s: int, e: int):
     plain = unit.plain
     clause = plain[s:e]
+    if _UNIT_WORDS.isdisjoint(_LETTERS_RE.findall(clause.lower())):
+        return  # no unit of measure: no quantity (the full pattern is costly)
     for m in L.QUANTITY_RE.finditer(clause):
         n = number(m.group("n"))
         if n is None:

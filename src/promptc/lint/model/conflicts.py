@@ -100,8 +100,22 @@ def _conflicts(model: MessageModel, output: dict | None) -> list[Conflict]:
     scopes: dict[tuple[int, int], tuple[bool, bool]] = {}  # by pair of units: co-occur, always together
     # Only pairs that some check could report are compared (`_roles`); in the same order.
     live = [(d, r) for d in ds if (r := _roles(d))]
+    # Earlier directives indexed by what they could conflict over: a shared role of these
+    # kinds, or (polarity, always/need) the same action.
+    by_role: dict[int, list[int]] = {bit: [] for bit in (_NUM, _LANG, _FMT, _LEN)}
+    by_action: dict[str, list[int]] = {}
     for j, (b, rb) in enumerate(live):
-        for a, ra in live[:j]:
+        candidates: set[int] = set()
+        for bit, earlier in by_role.items():
+            if rb & bit:
+                candidates.update(earlier)
+                earlier.append(j)
+        if rb & _ACTION_ROLES and b.action:
+            same = by_action.setdefault(b.action, [])
+            candidates.update(same)
+            same.append(j)
+        for i in sorted(candidates):
+            a, ra = live[i]
             if not _may_conflict(ra, rb) or a.unit is b.unit:
                 continue
             pair = (id(a.unit), id(b.unit))
@@ -174,6 +188,9 @@ def _roles(d: Directive) -> int:
     if d.modality in ("require", "permit") and d.need and not d.always:
         roles |= _NEED
     return roles
+
+
+_ACTION_ROLES = _POL_REQ | _POL_PRO | _ALWAYS | _NEED
 
 
 def _may_conflict(ra: int, rb: int) -> bool:

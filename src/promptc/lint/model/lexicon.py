@@ -269,6 +269,22 @@ _ALL_CUES = sorted([(c, "prohibit") for c in PROHIBIT_CUES] + [(c, "require") fo
                    key=lambda x: -len(x[0]))
 CUE_RE = re.compile(r"\b(" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c, _ in _ALL_CUES) + r")\b", re.I)
 CUE_KIND = {c: k for c, k in _ALL_CUES}
+#: The cues by their first word, longest first, each as a pattern anchored where it starts:
+#: `find_cue` tries only the words that can open a cue (the alternation above, word by word).
+CUES_BY_FIRST_WORD: dict[str, list[re.Pattern]] = {}
+for _cue, _kind in _ALL_CUES:
+    CUES_BY_FIRST_WORD.setdefault(_cue.split()[0], []).append(
+        re.compile(r"(" + re.escape(_cue).replace(r"\ ", r"\s+") + r")\b", re.I))
+
+
+def find_cue(text: str, words: re.Pattern) -> re.Match | None:
+    """The first cue in `text` (what `CUE_RE.search` finds), trying only the words that open one."""
+    for w in words.finditer(text):
+        for rx in CUES_BY_FIRST_WORD.get(w.group(0).lower(), ()):
+            m = rx.match(text, w.start())
+            if m:
+                return m
+    return None
 #: A clause that opens "No X" forbids X: "No Markdown.", "No lists of any kind."
 NO_OPEN_RE = re.compile(r"^\W*(?:no|zero|without)\s+(?!more\b|less\b|fewer\b|longer\b|need\b|matter\b|one\b|"
                         r"doubt\b|exceptions?\b)", re.I)
