@@ -240,6 +240,7 @@ def _object_lemma(words: list[str]) -> str | None:
     return " ".join(mods + [head])
 
 
+@lru_cache(maxsize=65536)
 def _lemma(word: str) -> str:
     w = word.lower().strip("'’")
     if w in L.IRREGULAR:

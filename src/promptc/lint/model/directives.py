@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from .segments import Unit
 from .vocabulary import (
     _CAPS_RUN_RE, _CUE_KIND, _CUE_RE, _DETERMINERS, _FILLER, _LABEL_RE, _MODAL_WORDS, _NEGATOR_AFTER_CUE_RE,
@@ -194,6 +194,7 @@ def _key(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A crude stem, enough to equate "using"/"uses"/"use" and "citing"/"cites"/"cite"."""
     w = word.lower()
