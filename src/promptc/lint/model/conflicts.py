@@ -124,7 +124,7 @@ def _conflicts(model: MessageModel, output: dict | None) -> list[Conflict]:
                 scope = scopes[pair] = (model.can_co_occur(a.unit, b.unit), model.always_together(a.unit, b.unit))
             if not scope[0]:
                 continue
-            tog = scope[1] and not a.condition and not b.condition  # _together(model, a, b)
+            tog = scope[1] and not a.condition and not b.condition  # both hold for every reply at once
             for check in _PAIR_CHECKS:
                 add(check(a, b, tog), a.unit, b.unit)
             add(_always_vs_need(model, a, b), a.unit, b.unit)
@@ -142,11 +142,6 @@ def _conflicts(model: MessageModel, output: dict | None) -> list[Conflict]:
 
 
 # --- scope --------------------------------------------------------------------------
-
-def _together(model: MessageModel, a: Directive, b: Directive) -> bool:
-    """Both apply to every reply at once: same situation, neither under a condition."""
-    return model.always_together(a.unit, b.unit) and not a.condition and not b.condition
-
 
 def _always_vs_need(model: MessageModel, a: Directive, b: Directive) -> Conflict | None:
     """"Always use X" against "use X if required": once the only condition is the need."""
